@@ -1,0 +1,211 @@
+//! The command line: `tidtam serve | migrate | demo | schema | hierarchy load`.
+
+use crate::db::locate::{locate, LocateOptions, Located};
+use crate::{db, demo, graphql, http, strategy};
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tidtam",
+    version,
+    about = "Tidtam (ติดตาม): GraphQL reporting for Thai local government projects"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+struct DbArgs {
+    /// PostgreSQL URL; without it Tidtam finds or starts a local PostgreSQL.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Address to listen on.
+    #[arg(long, env = "TIDTAM_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve GraphQL at /graphql (GraphiQL on GET) and /healthz.
+    Serve(ServeArgs),
+    /// Apply the database migrations.
+    Migrate(DbArgs),
+    /// Migrate, load the demo data from the manual, and serve.
+    Demo(ServeArgs),
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Reference data: the national plan hierarchy.
+    #[command(subcommand)]
+    Hierarchy(HierarchyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum HierarchyCommand {
+    /// Load (or reload) an edition of the hierarchy from a CSV file
+    /// with columns level,code,parent_code,name_th,goal_th[,strategy_code].
+    Load {
+        file: PathBuf,
+        /// Edition code, e.g. 2566.
+        #[arg(long)]
+        edition: String,
+        /// Edition name in Thai.
+        #[arg(long)]
+        name: String,
+        /// First fiscal year (BE) whose reports link to this edition.
+        #[arg(long)]
+        first_fiscal_year: i32,
+        /// Last fiscal year (BE), if a later edition replaces it.
+        #[arg(long)]
+        last_fiscal_year: Option<i32>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tidtam: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tidtam: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Schema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Command::Migrate(args) => {
+            let (pool, _located) = open(&args).await?;
+            db::migrate(&pool).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Serve(args) => serve(args, false).await,
+        Command::Demo(args) => serve(args, true).await,
+        Command::Hierarchy(HierarchyCommand::Load {
+            file,
+            edition,
+            name,
+            first_fiscal_year,
+            last_fiscal_year,
+            db: args,
+        }) => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let rows = strategy::load::parse(&text)?;
+            let (pool, _located) = open(&args).await?;
+            db::migrate(&pool).await?;
+            let edition = strategy::load::Edition {
+                code: edition,
+                name_th: name,
+                first_fiscal_year,
+                last_fiscal_year,
+            };
+            let n = strategy::load::load_edition(&pool, &edition, &rows).await?;
+            println!("edition {}: {n} nodes loaded", edition.code);
+            Ok(())
+        }
+    }
+}
+
+/// Finds (or starts) the database and opens a pool on it.
+async fn open(args: &DbArgs) -> anyhow::Result<(sqlx::PgPool, Located)> {
+    let located = locate(&LocateOptions::from_env(args.database_url.clone())).await?;
+    tracing::info!(how = located.how, "using PostgreSQL");
+    let pool = db::connect(&located.url)
+        .await
+        .with_context(|| format!("connecting to {}", redact(&located.url)))?;
+    Ok((pool, located))
+}
+
+async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
+    let (pool, located) = open(&args.db).await?;
+    db::migrate(&pool).await.context("applying migrations")?;
+    if with_demo {
+        strategy::load::load_shipped(&pool).await?;
+        let loaded = demo::load(&pool).await?;
+        tracing::info!(loaded, "demo data ready");
+    }
+    let schema = graphql::build_schema(Some(pool.clone()));
+    let app = http::router(http::AppState {
+        schema,
+        pool: pool.clone(),
+    });
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    println!(
+        "Tidtam is serving GraphiQL at http://{}/graphql",
+        args.listen
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    pool.close().await;
+    drop(located); // stops a private PostgreSQL, if Tidtam started one
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// A URL with its password hidden, for messages.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}

@@ -1,0 +1,78 @@
+//! GraphQL objects of e-LAAS items and their figures.
+
+use crate::types::{format_be, Money};
+use async_graphql::{ComplexObject, SimpleObject};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+/// One budget item of an LAO's e-LAAS accounts in a fiscal year.
+#[derive(SimpleObject, sqlx::FromRow, Clone, Debug)]
+pub struct ElaasItem {
+    #[graphql(skip)]
+    pub id: i64,
+    #[graphql(skip)]
+    pub organisation_id: i64,
+    /// ปีงบประมาณ (Buddhist Era).
+    pub fiscal_year: i32,
+    /// The item's code in e-LAAS.
+    #[graphql(name = "code")]
+    pub item_code: String,
+    /// The item's name in e-LAAS; it often differs slightly from the plan's.
+    #[graphql(name = "name")]
+    pub name_th: String,
+}
+
+/// The figures of an e-LAAS item as of a date (ข้อมูล ณ วันที่).
+#[derive(SimpleObject, sqlx::FromRow, Clone, Debug)]
+#[graphql(complex)]
+pub struct ElaasSnapshot {
+    #[graphql(skip)]
+    pub elaas_item_id: i64,
+    /// The date the figures are as of.
+    pub as_of: NaiveDate,
+    #[graphql(skip)]
+    pub budget: Decimal,
+    #[graphql(skip)]
+    pub contract_amount: Decimal,
+    /// ลงนามสัญญา: the contract signing date.
+    pub contract_signed_on: Option<NaiveDate>,
+    #[graphql(skip)]
+    pub disbursed: Decimal,
+    #[graphql(skip)]
+    pub remaining: Decimal,
+}
+
+#[ComplexObject]
+impl ElaasSnapshot {
+    /// The as-of date in the Buddhist Era, e.g. "31/03/2564".
+    #[graphql(name = "asOfBE")]
+    async fn as_of_be(&self) -> String {
+        format_be(self.as_of)
+    }
+
+    /// งบตามข้อบัญญัติ/เทศบัญญัติ as e-LAAS has it.
+    async fn budget(&self) -> Money {
+        Money(self.budget)
+    }
+
+    /// งบตามสัญญา
+    async fn contract_amount(&self) -> Money {
+        Money(self.contract_amount)
+    }
+
+    /// The signing date in the Buddhist Era.
+    #[graphql(name = "contractSignedOnBE")]
+    async fn contract_signed_on_be(&self) -> Option<String> {
+        self.contract_signed_on.map(format_be)
+    }
+
+    /// เบิกจ่าย
+    async fn disbursed(&self) -> Money {
+        Money(self.disbursed)
+    }
+
+    /// คงเหลือ
+    async fn remaining(&self) -> Money {
+        Money(self.remaining)
+    }
+}

@@ -1,0 +1,3 @@
+SELECT elaas_item_id, as_of, budget, contract_amount, contract_signed_on, disbursed, remaining
+FROM elaas_latest
+WHERE elaas_item_id = ANY($1)

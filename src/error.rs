@@ -1,0 +1,111 @@
+//! One error type for the crate, and its single mapping into GraphQL errors.
+//!
+//! Every GraphQL error carries a stable `extensions.code`; validation errors
+//! also name the field and give the message in Thai and English.
+
+use async_graphql::ErrorExtensions;
+
+/// Errors of Tidtam's domain code.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Input that breaks a rule; names the field and says why, in Thai and English.
+    #[error("{field}: {message_en}")]
+    Validation {
+        field: String,
+        code: &'static str,
+        message_th: String,
+        message_en: String,
+    },
+    /// The thing asked for does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A stale update: the record changed since the caller read it.
+    #[error("{0} was changed by someone else; reload it and try again")]
+    VersionConflict(String),
+    /// A database failure; its text is logged, never shown to callers.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Anything else unexpected; logged, never shown to callers.
+    #[error("internal error: {0}")]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Stable codes found in `extensions.code`.
+pub mod codes {
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    pub const VERSION_CONFLICT: &str = "VERSION_CONFLICT";
+    pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
+    pub const INVALID_DATE: &str = "INVALID_DATE";
+    pub const INVALID_MONEY: &str = "INVALID_MONEY";
+    pub const INVALID_INPUT: &str = "INVALID_INPUT";
+}
+
+impl AppError {
+    /// A validation error on `field`, with messages in both languages.
+    pub fn validation(
+        field: impl Into<String>,
+        code: &'static str,
+        message_th: impl Into<String>,
+        message_en: impl Into<String>,
+    ) -> Self {
+        AppError::Validation {
+            field: field.into(),
+            code,
+            message_th: message_th.into(),
+            message_en: message_en.into(),
+        }
+    }
+
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Validation { code, .. } => code,
+            AppError::NotFound(_) => codes::NOT_FOUND,
+            AppError::VersionConflict(_) => codes::VERSION_CONFLICT,
+            AppError::Database(_) | AppError::Internal(_) => codes::INTERNAL,
+        }
+    }
+}
+
+impl ErrorExtensions for AppError {
+    fn extend(&self) -> async_graphql::Error {
+        let message = match self {
+            AppError::Database(_) | AppError::Internal(_) => {
+                tracing::error!(error = %self, "request failed");
+                "internal server error / เกิดข้อผิดพลาดภายในระบบ".to_string()
+            }
+            other => other.to_string(),
+        };
+        async_graphql::Error::new(message).extend_with(|_, ext| {
+            ext.set("code", self.code());
+            if let AppError::Validation {
+                field, message_th, ..
+            } = self
+            {
+                ext.set("field", field.as_str());
+                ext.set("messageTh", message_th.as_str());
+            }
+        })
+    }
+}
+
+/// Turns a `Result<T, AppError>` into a GraphQL result with the error's code.
+pub trait GqlResultExt<T> {
+    /// Maps the error through [`ErrorExtensions::extend`].
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T, E: Into<AppError>> GqlResultExt<T> for Result<T, E> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|e| e.into().extend())
+    }
+}
+
+/// Result alias for domain code.
+pub type AppResult<T> = Result<T, AppError>;
+
+/// Maps an unexpected error (a failed batch load, say) to a censored GraphQL
+/// error with code `INTERNAL_SERVER_ERROR`; the detail goes to the log only.
+pub fn internal<E: std::fmt::Display>(error: E) -> async_graphql::Error {
+    AppError::Internal(anyhow::anyhow!("{error}")).extend()
+}

@@ -1,0 +1,5 @@
+//! The `tidtam` command.
+
+fn main() -> std::process::ExitCode {
+    tidtam::cli::main()
+}

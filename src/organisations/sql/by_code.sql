@@ -1,0 +1,3 @@
+SELECT id, code, name_th, kind, province_code, district, recording_method_set
+FROM organisations
+WHERE code = $1

@@ -1,0 +1,4 @@
+//! The local development plan (แผนพัฒนาท้องถิ่น): five years of projects under
+//! the LAO's own strategies, approved (อนุมัติแผน) and later amended.
+
+pub mod store;

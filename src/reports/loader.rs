@@ -1,0 +1,26 @@
+//! Batch loading of reports by their budget approval.
+
+use super::ProjectReport;
+use async_graphql::dataloader::Loader;
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Loads the [`ProjectReport`] of each budget approval, by approval id.
+pub struct ReportByApprovalLoader(pub PgPool);
+
+impl Loader<i64> for ReportByApprovalLoader {
+    type Value = ProjectReport;
+    type Error = Arc<sqlx::Error>;
+
+    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, ProjectReport>, Self::Error> {
+        let rows: Vec<ProjectReport> = sqlx::query_as(include_str!("sql/by_approval.sql"))
+            .bind(ids)
+            .fetch_all(&self.0)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.budget_approval_id, r))
+            .collect())
+    }
+}
