@@ -13,6 +13,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod organisations;
+pub mod pagination;
 pub mod plans;
 pub mod reports;
 pub mod strategy;

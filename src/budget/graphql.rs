@@ -1,10 +1,16 @@
 //! The GraphQL object of a budget approval: one row of the project report list.
 
-use crate::elaas::{ElaasItem, ElaasItemLoader, ElaasSnapshot, LatestSnapshotLoader};
-use crate::error::internal;
+use super::filter::ApprovalFilter;
+use crate::db::loader::{load_one, ById};
+use crate::elaas::{ElaasItem, ElaasSnapshot, LatestSnapshotLoader};
+use crate::error::{internal, GqlResultExt};
+use crate::organisations::Organisation;
+use crate::pagination::{self, List, Page};
+use crate::plans::PlanProject;
 use crate::reports::{ProjectReport, ReportByApprovalLoader};
-use crate::types::{format_be, Money};
-use async_graphql::{dataloader::DataLoader, ComplexObject, Context, Enum, SimpleObject};
+use crate::types::{format_be, global_id, Money};
+use async_graphql::{dataloader::DataLoader, ComplexObject, Context, Enum, Object, SimpleObject, ID};
+use sqlx::PgPool;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -32,7 +38,7 @@ impl BudgetPath {
 }
 
 /// A funding source (แหล่งเงิน) of an approved budget.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum FundingSource {
     /// เงินอุดหนุนทั่วไป
     GeneralSubsidy,
@@ -52,6 +58,23 @@ pub enum FundingSource {
     AccumulatedReserve,
     /// ไม่ทราบแหล่งที่มา
     Unknown,
+}
+
+impl FundingSource {
+    /// The `budget_approvals` column holding this source's amount.
+    pub fn column(self) -> &'static str {
+        match self {
+            Self::GeneralSubsidy => "from_general_subsidy",
+            Self::PurposeSubsidy => "from_purpose_subsidy",
+            Self::GovernmentSubsidy => "from_government_subsidy",
+            Self::SpecificSubsidy => "from_specific_subsidy",
+            Self::OwnRevenue => "from_own_revenue",
+            Self::OtherRevenue => "from_other_revenue",
+            Self::AccumulatedFunds => "from_accumulated_funds",
+            Self::AccumulatedReserve => "from_accumulated_reserve",
+            Self::Unknown => "from_unknown",
+        }
+    }
 }
 
 /// The part of an approved amount that comes from one source.
@@ -104,6 +127,8 @@ pub struct BudgetApproval {
     pub elaas_link_method: Option<String>,
     /// Optimistic-concurrency version of the record.
     pub version: i32,
+    #[graphql(skip)]
+    pub organisation_id: i64,
     /// ชื่อโครงการตามแผน: the plan project's name.
     #[graphql(name = "name")]
     pub project_name: String,
@@ -115,6 +140,26 @@ pub struct BudgetApproval {
 
 #[ComplexObject]
 impl BudgetApproval {
+    /// Relay global id.
+    pub async fn id(&self) -> ID {
+        global_id::encode("BudgetApproval", self.id)
+    }
+
+    /// The plan project approved.
+    async fn plan_project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PlanProject>> {
+        load_one::<ById<PlanProject>, _>(ctx, self.plan_project_id).await
+    }
+
+    /// The organisation that approved it.
+    async fn organisation(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organisation>> {
+        load_one::<ById<Organisation>, _>(ctx, self.organisation_id).await
+    }
+
+    /// How the e-LAAS link was made: "manual" by an officer, "auto" by the matcher.
+    async fn elaas_link_method(&self) -> Option<&str> {
+        self.elaas_link_method.as_deref()
+    }
+
     /// ข้อบัญญัติ/เทศบัญญัติ or accumulated funds.
     async fn path(&self) -> Option<BudgetPath> {
         BudgetPath::from_db(&self.path)
@@ -156,11 +201,10 @@ impl BudgetApproval {
 
     /// The linked e-LAAS budget item; null until an officer links it.
     async fn elaas_item(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ElaasItem>> {
-        let Some(id) = self.elaas_item_id else {
-            return Ok(None);
-        };
-        let loader = ctx.data::<DataLoader<ElaasItemLoader>>()?;
-        loader.load_one(id).await.map_err(internal)
+        match self.elaas_item_id {
+            Some(id) => load_one::<ById<ElaasItem>, _>(ctx, id).await,
+            None => Ok(None),
+        }
     }
 
     /// The newest e-LAAS figures of the linked item; null when not linked or
@@ -192,5 +236,31 @@ impl BudgetApproval {
     async fn report(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ProjectReport>> {
         let loader = ctx.data::<DataLoader<ReportByApprovalLoader>>()?;
         loader.load_one(self.id).await.map_err(internal)
+    }
+}
+
+/// Root fields of this domain.
+#[derive(Default)]
+pub struct BudgetQuery;
+
+#[Object]
+impl BudgetQuery {
+    /// Budget approvals matching a filter; ranked by match when searching, else by id.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn budget_approvals(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] filter: ApprovalFilter,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<List<BudgetApproval>> {
+        let page = Page::new(first, after.as_deref()).gql()?;
+        let pool = ctx.data::<PgPool>()?;
+        let want_total = pagination::wants_total(ctx);
+        let (rows, total) = super::list::list(pool, &filter, page, want_total)
+            .await
+            .map_err(internal)?;
+        let ranked = filter.search_text().is_some();
+        Ok(pagination::connection(rows, page, total, ranked, |a| a.id))
     }
 }

@@ -1,5 +1,6 @@
 //! The connection pool, migrations, and finding a PostgreSQL to use.
 
+pub mod loader;
 pub mod locate;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

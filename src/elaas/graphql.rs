@@ -1,12 +1,17 @@
 //! GraphQL objects of e-LAAS items and their figures.
 
-use crate::types::{format_be, Money};
-use async_graphql::{ComplexObject, SimpleObject};
+use super::LatestSnapshotLoader;
+use crate::db::loader::{load_children, load_one, ById};
+use crate::error::internal;
+use crate::organisations::Organisation;
+use crate::types::{format_be, global_id, Money};
+use async_graphql::{dataloader::DataLoader, ComplexObject, Context, SimpleObject, ID};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 /// One budget item of an LAO's e-LAAS accounts in a fiscal year.
 #[derive(SimpleObject, sqlx::FromRow, Clone, Debug)]
+#[graphql(complex)]
 pub struct ElaasItem {
     #[graphql(skip)]
     pub id: i64,
@@ -20,6 +25,30 @@ pub struct ElaasItem {
     /// The item's name in e-LAAS; it often differs slightly from the plan's.
     #[graphql(name = "name")]
     pub name_th: String,
+}
+
+#[ComplexObject]
+impl ElaasItem {
+    /// Relay global id.
+    pub async fn id(&self) -> ID {
+        global_id::encode("ElaasItem", self.id)
+    }
+
+    /// The organisation whose accounts hold the item.
+    async fn organisation(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organisation>> {
+        load_one::<ById<Organisation>, _>(ctx, self.organisation_id).await
+    }
+
+    /// The newest figures.
+    async fn latest(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ElaasSnapshot>> {
+        let loader = ctx.data::<DataLoader<LatestSnapshotLoader>>()?;
+        loader.load_one(self.id).await.map_err(internal)
+    }
+
+    /// Every snapshot of the figures, oldest first: disbursement over time.
+    async fn figures(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ElaasSnapshot>> {
+        load_children::<ElaasSnapshot>(ctx, self.id).await
+    }
 }
 
 /// The figures of an e-LAAS item as of a date (ข้อมูล ณ วันที่).

@@ -1,24 +1,24 @@
-//! Batch loaders of e-LAAS items and their newest figures.
+//! Batch loaders of e-LAAS items, their newest figures and their history.
 
 use super::{ElaasItem, ElaasSnapshot};
+use crate::db::loader::{Child, Keyed};
 use async_graphql::dataloader::Loader;
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Loads [`ElaasItem`]s by id.
-pub struct ElaasItemLoader(pub PgPool);
+impl Keyed for ElaasItem {
+    const BY_ID: &'static str = include_str!("sql/items_by_id.sql");
+    fn key(&self) -> i64 {
+        self.id
+    }
+}
 
-impl Loader<i64> for ElaasItemLoader {
-    type Value = ElaasItem;
-    type Error = Arc<sqlx::Error>;
-
-    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, ElaasItem>, Self::Error> {
-        let rows: Vec<ElaasItem> = sqlx::query_as(include_str!("sql/items_by_id.sql"))
-            .bind(ids)
-            .fetch_all(&self.0)
-            .await?;
-        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+/// The figures history of an item, oldest first.
+impl Child for ElaasSnapshot {
+    const BY_PARENT: &'static str = include_str!("sql/snapshots_by_item.sql");
+    fn parent(&self) -> i64 {
+        self.elaas_item_id
     }
 }
 

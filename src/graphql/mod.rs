@@ -1,31 +1,52 @@
 //! Stitches the domains' GraphQL objects into one schema. Each field is
-//! defined in its domain's `graphql.rs`; this module only joins them.
+//! defined in its domain's `graphql.rs`; this module only joins them and adds
+//! the per-request loaders and the limits.
 
-use crate::elaas::{ElaasItemLoader, LatestSnapshotLoader};
-use crate::organisations::OrganisationQuery;
-use crate::reports::ReportByApprovalLoader;
-use crate::strategy::PlanNodeLoader;
-use async_graphql::dataloader::DataLoader;
+pub mod limits;
+pub mod node;
+
+use crate::budget::list::{ApprovalsOfOrganisation, ApprovalsOfYear};
+use crate::budget::{BudgetApproval, BudgetQuery};
+use crate::db::loader::{ById, ByParent, PagedByParent};
+use crate::elaas::{ElaasItem, ElaasSnapshot, LatestSnapshotLoader};
+use crate::organisations::graphql::ProvinceLoader;
+use crate::organisations::{Organisation, OrganisationQuery};
+use crate::plans::graphql::PlannedBudget;
+use crate::plans::{DevelopmentPlan, LaoStrategy, PlanAmendment, PlanProject, PlanQuery};
+use crate::reports::{GoalReport, ProjectReport, QuarterProgress, ReportByApprovalLoader, ReportQuery};
+use crate::strategy::{PlanNode, StrategyQuery};
+use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Request, Schema};
 use sqlx::PgPool;
 
 /// The root query: the merged root fields of every domain.
 #[derive(MergedObject, Default)]
-pub struct Query(OrganisationQuery);
+pub struct Query(
+    OrganisationQuery,
+    StrategyQuery,
+    PlanQuery,
+    BudgetQuery,
+    ReportQuery,
+    node::NodeQuery,
+);
 
 /// Tidtam's schema type.
 pub type TidtamSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 
 /// Deepest query accepted.
-pub const MAX_DEPTH: usize = 12;
-/// Largest query complexity accepted (each field costs 1).
-pub const MAX_COMPLEXITY: usize = 2_000;
+pub const MAX_DEPTH: usize = 15;
+/// Largest query complexity accepted: each field costs 1, a list field costs
+/// its page size times what it selects.
+pub const MAX_COMPLEXITY: usize = 5_000;
 
 /// Builds the schema; the pool is shared data, loaders are per request.
 pub fn build_schema(pool: Option<PgPool>) -> TidtamSchema {
     let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY);
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_recursive_depth(64)
+        .limit_directives(20)
+        .extension(limits::Limits);
     if let Some(pool) = pool {
         builder = builder.data(pool);
     }
@@ -37,17 +58,40 @@ pub fn sdl() -> String {
     build_schema(None).sdl()
 }
 
+fn loader<L: Loader<K>, K>(l: L) -> DataLoader<L>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+{
+    DataLoader::new(l, tokio::spawn)
+}
+
 /// Adds fresh DataLoaders to a request, so caches never outlive it.
 pub fn with_loaders(request: Request, pool: &PgPool) -> Request {
+    let p = || pool.clone();
     request
-        .data(DataLoader::new(PlanNodeLoader(pool.clone()), tokio::spawn))
-        .data(DataLoader::new(ElaasItemLoader(pool.clone()), tokio::spawn))
-        .data(DataLoader::new(
-            LatestSnapshotLoader(pool.clone()),
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            ReportByApprovalLoader(pool.clone()),
-            tokio::spawn,
-        ))
+        .data(loader(ById::<Organisation>::new(p())))
+        .data(loader(ById::<PlanNode>::new(p())))
+        .data(loader(ById::<DevelopmentPlan>::new(p())))
+        .data(loader(ById::<LaoStrategy>::new(p())))
+        .data(loader(ById::<PlanAmendment>::new(p())))
+        .data(loader(ById::<PlanProject>::new(p())))
+        .data(loader(ById::<BudgetApproval>::new(p())))
+        .data(loader(ById::<ElaasItem>::new(p())))
+        .data(loader(ById::<ProjectReport>::new(p())))
+        .data(loader(ByParent::<PlanNode>::new(p())))
+        .data(loader(ByParent::<DevelopmentPlan>::new(p())))
+        .data(loader(ByParent::<LaoStrategy>::new(p())))
+        .data(loader(ByParent::<PlanAmendment>::new(p())))
+        .data(loader(ByParent::<PlannedBudget>::new(p())))
+        .data(loader(ByParent::<BudgetApproval>::new(p())))
+        .data(loader(ByParent::<ElaasSnapshot>::new(p())))
+        .data(loader(ByParent::<QuarterProgress>::new(p())))
+        .data(loader(PagedByParent::<Organisation>::new(p())))
+        .data(loader(PagedByParent::<PlanProject>::new(p())))
+        .data(loader(PagedByParent::<GoalReport>::new(p())))
+        .data(loader(ProvinceLoader(p())))
+        .data(loader(LatestSnapshotLoader(p())))
+        .data(loader(ReportByApprovalLoader(p())))
+        .data(loader(ApprovalsOfYear(p())))
+        .data(loader(ApprovalsOfOrganisation(p())))
 }

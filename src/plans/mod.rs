@@ -1,4 +1,7 @@
 //! The local development plan (แผนพัฒนาท้องถิ่น): five years of projects under
 //! the LAO's own strategies, approved (อนุมัติแผน) and later amended.
 
+pub mod graphql;
 pub mod store;
+
+pub use graphql::{DevelopmentPlan, LaoStrategy, PlanAmendment, PlanProject, PlanQuery};

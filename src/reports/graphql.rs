@@ -1,14 +1,19 @@
 //! GraphQL objects of the eMENSCR project report.
 
-use crate::error::internal;
-use crate::strategy::{PlanNode, PlanNodeLoader};
-use crate::types::{format_be, Money};
-use async_graphql::{dataloader::DataLoader, ComplexObject, Context, Enum, SimpleObject};
+use crate::budget::filter::ApprovalFilter;
+use crate::budget::BudgetApproval;
+use crate::db::loader::{load_children, load_one, ById, Child, Keyed};
+use crate::error::{internal, GqlResultExt};
+use crate::pagination::{self, List, Page};
+use crate::strategy::PlanNode;
+use crate::types::{format_be, global_id, Money};
+use async_graphql::{ComplexObject, Context, Enum, Object, SimpleObject, ID};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use sqlx::{PgPool, Postgres, QueryBuilder};
 
 /// Where a report is in its life.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ReportStatus {
     /// being written
     Draft,
@@ -16,6 +21,59 @@ pub enum ReportStatus {
     Submitted,
     /// ดำเนินการเสร็จสิ้น
     Completed,
+}
+
+impl ReportStatus {
+    /// The value stored in the database.
+    pub fn to_db(self) -> &'static str {
+        match self {
+            ReportStatus::Draft => "draft",
+            ReportStatus::Submitted => "submitted",
+            ReportStatus::Completed => "completed",
+        }
+    }
+}
+
+/// Progress of a project in one fiscal quarter (ไตรมาส; Q1 = October–December).
+#[derive(SimpleObject, sqlx::FromRow, Clone, Debug)]
+#[graphql(complex)]
+pub struct QuarterProgress {
+    #[graphql(skip)]
+    pub report_id: i64,
+    /// 1 to 4; Q1 is October–December.
+    pub fiscal_quarter: i32,
+    #[graphql(skip)]
+    pub percent: Decimal,
+    pub narrative: String,
+    pub recorded_on: NaiveDate,
+    pub version: i32,
+}
+
+#[ComplexObject]
+impl QuarterProgress {
+    /// Percent complete, a decimal string ("75.00").
+    async fn percent(&self) -> String {
+        format!("{:.2}", self.percent)
+    }
+
+    #[graphql(name = "recordedOnBE")]
+    async fn recorded_on_be(&self) -> String {
+        format_be(self.recorded_on)
+    }
+}
+
+impl Child for QuarterProgress {
+    const BY_PARENT: &'static str = include_str!("sql/progress_by_report.sql");
+    fn parent(&self) -> i64 {
+        self.report_id
+    }
+}
+
+impl Keyed for ProjectReport {
+    const BY_ID: &'static str = include_str!("sql/by_id.sql");
+    fn key(&self) -> i64 {
+        self.id
+    }
 }
 
 /// A link from the report to one goal of the national plans, with what the
@@ -102,6 +160,21 @@ pub struct ProjectReport {
 
 #[ComplexObject]
 impl ProjectReport {
+    /// Relay global id.
+    pub async fn id(&self) -> ID {
+        global_id::encode("ProjectReport", self.id)
+    }
+
+    /// The budget approval reported on.
+    async fn approval(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<BudgetApproval>> {
+        load_one::<ById<BudgetApproval>, _>(ctx, self.budget_approval_id).await
+    }
+
+    /// Progress per fiscal quarter.
+    async fn progress(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<QuarterProgress>> {
+        load_children::<QuarterProgress>(ctx, self.id).await
+    }
+
     /// Draft, submitted or completed.
     async fn status(&self) -> Option<ReportStatus> {
         match self.status.as_str() {
@@ -167,10 +240,75 @@ async fn goal_link(
     let Some(id) = id else {
         return Ok(None);
     };
-    let loader = ctx.data::<DataLoader<PlanNodeLoader>>()?;
-    let goal = loader.load_one(id).await.map_err(internal)?;
+    let goal = load_one::<ById<PlanNode>, _>(ctx, id).await?;
     Ok(goal.map(|goal| GoalLink {
         goal,
         result: result.clone(),
     }))
+}
+
+/// Root fields of this domain.
+#[derive(Default)]
+pub struct ReportQuery;
+
+#[Object]
+impl ReportQuery {
+    /// Reports whose approvals match a filter, optionally of one status;
+    /// ranked by match when searching, else by id.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn reports(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] filter: ApprovalFilter,
+        status: Option<ReportStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<List<ProjectReport>> {
+        let page = Page::new(first, after.as_deref()).gql()?;
+        let pool = ctx.data::<PgPool>()?;
+        let rows = list(pool, &filter, status, page).await.map_err(internal)?;
+        let total = if pagination::wants_total(ctx) {
+            let mut qb = QueryBuilder::<Postgres>::new("SELECT count(*)");
+            push_from(&mut qb, &filter, status);
+            qb.build_query_scalar().fetch_one(pool).await.map_err(internal)?
+        } else {
+            0
+        };
+        let ranked = filter.search_text().is_some();
+        Ok(pagination::connection(rows, page, total, ranked, |r| r.id))
+    }
+}
+
+fn push_from(qb: &mut QueryBuilder<'_, Postgres>, filter: &ApprovalFilter, status: Option<ReportStatus>) {
+    qb.push(" FROM approval_facts f JOIN project_reports r ON r.id = f.report_id WHERE true");
+    filter.push_where(qb);
+    if let Some(s) = status {
+        qb.push(" AND r.status = ").push_bind(s.to_db());
+    }
+}
+
+async fn list(
+    pool: &PgPool,
+    filter: &ApprovalFilter,
+    status: Option<ReportStatus>,
+    page: Page,
+) -> Result<Vec<ProjectReport>, sqlx::Error> {
+    let mut qb = QueryBuilder::<Postgres>::new(format!("SELECT {}", include_str!("sql/columns.sql")));
+    push_from(&mut qb, filter, status);
+    match filter.search_text() {
+        Some(q) => {
+            qb.push(format!(
+                " ORDER BY tidtam_match_score({}, ",
+                crate::budget::filter::SEARCH_DOCUMENT
+            ))
+            .push_bind(q.to_string())
+            .push(") DESC, r.id OFFSET ")
+            .push_bind(page.offset);
+        }
+        None => {
+            qb.push(" AND r.id > ").push_bind(page.after_id.unwrap_or(0)).push(" ORDER BY r.id");
+        }
+    }
+    qb.push(" LIMIT ").push_bind(page.fetch());
+    qb.build_query_as().fetch_all(pool).await
 }

@@ -24,3 +24,25 @@ impl Loader<i64> for ReportByApprovalLoader {
             .collect())
     }
 }
+
+/// A report reached through a node of the national plan hierarchy.
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct GoalReport {
+    #[sqlx(flatten)]
+    pub report: ProjectReport,
+    pub node_id: i64,
+}
+
+impl crate::db::loader::Keyed for GoalReport {
+    const BY_ID: &'static str = include_str!("sql/by_id.sql");
+    fn key(&self) -> i64 {
+        self.report.id
+    }
+}
+
+impl crate::db::loader::PagedChild for GoalReport {
+    const PAGED_BY_PARENT: &'static str = include_str!("sql/by_goal_paged.sql");
+    fn parent(&self) -> i64 {
+        self.node_id
+    }
+}

@@ -4,7 +4,5 @@
 
 pub mod graphql;
 pub mod load;
-pub mod loader;
 
-pub use graphql::PlanNode;
-pub use loader::PlanNodeLoader;
+pub use graphql::{PlanNode, StrategyQuery};

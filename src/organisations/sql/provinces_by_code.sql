@@ -1,0 +1,1 @@
+SELECT code, name_th, name_en FROM provinces WHERE code = ANY($1)

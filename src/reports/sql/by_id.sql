@@ -1,0 +1,8 @@
+SELECT id, budget_approval_id, activity_type, planned_budget, coordinator_name, coordinator_phone,
+       rationale, output_target, outcome_target, expected_results, success_indicator, target_group,
+       start_date, end_date, off_plan_reason,
+       strategy_goal_id, strategy_goal_result, master_plan_goal_id, master_plan_goal_result,
+       sub_plan_goal_id, sub_plan_goal_result, latitude, longitude,
+       completed, completed_on, summary, problems, suggestions, status, submitted_on, version
+FROM project_reports
+WHERE id = ANY($1)
