@@ -1,37 +1,29 @@
 -- Read API support: Thai text search without word spaces, and one row of
 -- facts per budget approval for filtering by stage reached.
 
--- Character bigrams of a text, lower-cased, without spaces or punctuation.
--- Thai has no spaces between words, so word-based search does not work; the
--- share of a query's bigrams found in a text finds substrings ("ไข้เลือดออก")
--- and ranks near-misses ("แอโรบิก" against "แอโรบิค").
+-- Thai has no spaces between words, so word-based search does not work.
+-- A text matches a query when it contains the query (ignoring case, spaces and
+-- punctuation), or, for near-misses ("แอโรบิก" against "แอโรบิค"), by the
+-- share of the query's character pairs that the text contains.
 CREATE FUNCTION tidtam_normalise(t text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
     SELECT regexp_replace(lower(t), '[[:space:][:punct:]]+', '', 'g')
 $$;
 
-CREATE FUNCTION tidtam_bigrams(t text) RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT coalesce(array_agg(DISTINCT substr(n, i, 2)), '{}')
-    FROM (SELECT coalesce(tidtam_normalise(t), '') AS n) s,
-         generate_series(1, length(n) - 1) AS i
-$$;
-
--- 1 when the text contains the query, else the share of the query's bigrams
--- that the text has (0 … 1).
+-- 1 when the text contains the query, else the share of the query's
+-- character pairs found in the text (0 … 1).
 CREATE FUNCTION tidtam_match_score(doc text, query text) RETURNS real
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE
-        WHEN coalesce(tidtam_normalise(query), '') = '' THEN 0
-        WHEN position(tidtam_normalise(query) IN coalesce(tidtam_normalise(doc), '')) > 0 THEN 1
-        WHEN cardinality(tidtam_bigrams(query)) = 0 THEN 0
-        ELSE (SELECT count(*) FROM unnest(tidtam_bigrams(query)) q
-              WHERE q = ANY (tidtam_bigrams(doc)))::real / cardinality(tidtam_bigrams(query))
+        WHEN q = '' THEN 0
+        WHEN strpos(d, q) > 0 THEN 1
+        WHEN length(q) < 2 THEN 0
+        ELSE (SELECT (count(DISTINCT pair) FILTER (WHERE strpos(d, pair) > 0))::real / count(DISTINCT pair)
+              FROM (SELECT substr(q, i, 2) AS pair FROM generate_series(1, length(q) - 1) AS i) pairs)
     END
+    FROM (SELECT coalesce(tidtam_normalise(doc), '') AS d, coalesce(tidtam_normalise(query), '') AS q) n
 $$;
 
-CREATE INDEX plan_projects_name_bigrams ON plan_projects USING gin (tidtam_bigrams(name_th));
-CREATE INDEX organisations_name_bigrams ON organisations USING gin (tidtam_bigrams(name_th));
 CREATE INDEX development_plans_organisation ON development_plans (organisation_id);
 CREATE INDEX project_reports_status ON project_reports (status);
 

@@ -84,7 +84,9 @@ fn encode(c: Cursor) -> String {
 }
 
 fn decode(cursor: &str) -> Option<Cursor> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()?;
     let text = String::from_utf8(bytes).ok()?;
     let (kind, n) = text.split_once(':')?;
     let n: i64 = n.parse().ok()?;
@@ -123,7 +125,11 @@ pub fn connection<T: OutputType>(
     let has_next = rows.len() as i64 > page.limit;
     rows.truncate(page.limit.max(0) as usize);
     let has_previous = page.after_id.is_some() || page.offset > 0;
-    let mut conn = Connection::with_additional_fields(has_previous, has_next, ListTotals { total_count: total });
+    let mut conn = Connection::with_additional_fields(
+        has_previous,
+        has_next,
+        ListTotals { total_count: total },
+    );
     for (i, row) in rows.into_iter().enumerate() {
         let cursor = if ranked {
             Cursor::Offset(page.offset + i as i64 + 1)
@@ -146,7 +152,10 @@ mod tests {
         let offset = encode(Cursor::Offset(10));
         assert_eq!(Page::new(None, Some(&offset)).unwrap().offset, 10);
         assert_eq!(Page::new(None, None).unwrap().limit, DEFAULT_PAGE_SIZE);
-        assert_eq!(Page::new(Some(101), None).unwrap_err().code(), PAGE_SIZE_CODE);
+        assert_eq!(
+            Page::new(Some(101), None).unwrap_err().code(),
+            PAGE_SIZE_CODE
+        );
         assert!(Page::new(Some(-1), None).is_err());
         assert!(Page::new(None, Some("garbage")).is_err());
     }

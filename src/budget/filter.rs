@@ -143,6 +143,9 @@ impl ApprovalFilter {
 
     /// The search text, if any is given.
     pub fn search_text(&self) -> Option<&str> {
-        self.search.as_deref().map(str::trim).filter(|s| !s.is_empty())
+        self.search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
     }
 }

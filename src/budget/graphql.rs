@@ -9,10 +9,12 @@ use crate::pagination::{self, List, Page};
 use crate::plans::PlanProject;
 use crate::reports::{ProjectReport, ReportByApprovalLoader};
 use crate::types::{format_be, global_id, Money};
-use async_graphql::{dataloader::DataLoader, ComplexObject, Context, Enum, Object, SimpleObject, ID};
-use sqlx::PgPool;
+use async_graphql::{
+    dataloader::DataLoader, ComplexObject, Context, Enum, Object, SimpleObject, ID,
+};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use sqlx::PgPool;
 
 /// How a budget was approved.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]

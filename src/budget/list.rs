@@ -39,18 +39,27 @@ pub async fn list(
     filter.push_where(&mut qb);
     match filter.search_text() {
         Some(q) => {
-            qb.push(format!(" ORDER BY tidtam_match_score({}, ", super::filter::SEARCH_DOCUMENT))
-                .push_bind(q.to_string())
-                .push(") DESC, f.id OFFSET ")
-                .push_bind(page.offset);
+            qb.push(format!(
+                " ORDER BY tidtam_match_score({}, ",
+                super::filter::SEARCH_DOCUMENT
+            ))
+            .push_bind(q.to_string())
+            .push(") DESC, f.id OFFSET ")
+            .push_bind(page.offset);
         }
         None => {
-            qb.push(" AND f.id > ").push_bind(page.after_id.unwrap_or(0)).push(" ORDER BY f.id");
+            qb.push(" AND f.id > ")
+                .push_bind(page.after_id.unwrap_or(0))
+                .push(" ORDER BY f.id");
         }
     }
     qb.push(" LIMIT ").push_bind(page.fetch());
     let rows = qb.build_query_as().fetch_all(pool).await?;
-    let total = if want_total { count(pool, filter).await? } else { 0 };
+    let total = if want_total {
+        count(pool, filter).await?
+    } else {
+        0
+    };
     Ok((rows, total))
 }
 
@@ -68,18 +77,23 @@ impl Loader<(i64, i32)> for ApprovalsOfYear {
     type Value = Vec<BudgetApproval>;
     type Error = Arc<sqlx::Error>;
 
-    async fn load(&self, keys: &[(i64, i32)]) -> Result<HashMap<(i64, i32), Vec<BudgetApproval>>, Self::Error> {
-        let mut out: HashMap<(i64, i32), Vec<BudgetApproval>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+    async fn load(
+        &self,
+        keys: &[(i64, i32)],
+    ) -> Result<HashMap<(i64, i32), Vec<BudgetApproval>>, Self::Error> {
+        let mut out: HashMap<(i64, i32), Vec<BudgetApproval>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
         let mut years: HashMap<i32, Vec<i64>> = HashMap::new();
         for (org, fy) in keys {
             years.entry(*fy).or_default().push(*org);
         }
         for (fy, orgs) in years {
-            let rows: Vec<BudgetApproval> = sqlx::query_as(include_str!("sql/approvals_of_organisation.sql"))
-                .bind(&orgs)
-                .bind(fy)
-                .fetch_all(&self.0)
-                .await?;
+            let rows: Vec<BudgetApproval> =
+                sqlx::query_as(include_str!("sql/approvals_of_organisation.sql"))
+                    .bind(&orgs)
+                    .bind(fy)
+                    .fetch_all(&self.0)
+                    .await?;
             for row in rows {
                 out.entry((row.organisation_id, fy)).or_default().push(row);
             }
@@ -98,10 +112,16 @@ impl Loader<OrgApprovalsKey> for ApprovalsOfOrganisation {
     type Value = (Vec<BudgetApproval>, i64);
     type Error = Arc<sqlx::Error>;
 
-    async fn load(&self, keys: &[OrgApprovalsKey]) -> Result<HashMap<OrgApprovalsKey, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[OrgApprovalsKey],
+    ) -> Result<HashMap<OrgApprovalsKey, Self::Value>, Self::Error> {
         let mut groups: HashMap<(ApprovalFilter, Page), Vec<i64>> = HashMap::new();
         for (org, filter, page) in keys {
-            groups.entry((filter.clone(), *page)).or_default().push(*org);
+            groups
+                .entry((filter.clone(), *page))
+                .or_default()
+                .push(*org);
         }
         let mut out = HashMap::new();
         for ((filter, page), orgs) in groups {

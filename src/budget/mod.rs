@@ -9,4 +9,3 @@ pub mod report_list;
 pub mod store;
 
 pub use graphql::{BudgetApproval, BudgetPath, BudgetQuery, FundingSource};
-

@@ -62,7 +62,10 @@ impl ProjectReportList {
         for project in projects {
             let latest = project.elaas_item_id.and_then(|id| figures.get(&id));
             as_of = as_of.max(latest.map(|s| s.as_of));
-            let row = row_totals(project.amount, latest.map(|s| (s.contract_amount, s.disbursed, s.remaining)));
+            let row = row_totals(
+                project.amount,
+                latest.map(|s| (s.contract_amount, s.disbursed, s.remaining)),
+            );
             add(&mut totals, row);
             match sectors.last_mut() {
                 Some(group) if group.sector == project.sector => {

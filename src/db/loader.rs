@@ -53,7 +53,10 @@ impl<T: Keyed> Loader<i64> for ById<T> {
     type Error = Arc<sqlx::Error>;
 
     async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, T>, Self::Error> {
-        let rows: Vec<T> = sqlx::query_as(T::BY_ID).bind(ids).fetch_all(&self.0).await?;
+        let rows: Vec<T> = sqlx::query_as(T::BY_ID)
+            .bind(ids)
+            .fetch_all(&self.0)
+            .await?;
         Ok(rows.into_iter().map(|r| (r.key(), r)).collect())
     }
 }
@@ -72,7 +75,10 @@ impl<T: Child> Loader<i64> for ByParent<T> {
     type Error = Arc<sqlx::Error>;
 
     async fn load(&self, parents: &[i64]) -> Result<HashMap<i64, Vec<T>>, Self::Error> {
-        let rows: Vec<T> = sqlx::query_as(T::BY_PARENT).bind(parents).fetch_all(&self.0).await?;
+        let rows: Vec<T> = sqlx::query_as(T::BY_PARENT)
+            .bind(parents)
+            .fetch_all(&self.0)
+            .await?;
         let mut out: HashMap<i64, Vec<T>> = parents.iter().map(|p| (*p, Vec::new())).collect();
         for row in rows {
             out.entry(row.parent()).or_default().push(row);
@@ -116,7 +122,10 @@ impl<T: PagedChild> Loader<(i64, Page)> for PagedByParent<T> {
     type Value = ChildPage<T>;
     type Error = Arc<sqlx::Error>;
 
-    async fn load(&self, keys: &[(i64, Page)]) -> Result<HashMap<(i64, Page), ChildPage<T>>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[(i64, Page)],
+    ) -> Result<HashMap<(i64, Page), ChildPage<T>>, Self::Error> {
         let mut by_page: HashMap<Page, Vec<i64>> = HashMap::new();
         for (parent, page) in keys {
             by_page.entry(*page).or_default().push(*parent);
@@ -131,10 +140,21 @@ impl<T: PagedChild> Loader<(i64, Page)> for PagedByParent<T> {
                 .await?;
             let mut pages: HashMap<i64, ChildPage<T>> = parents
                 .iter()
-                .map(|p| (*p, ChildPage { rows: Vec::new(), total: 0 }))
+                .map(|p| {
+                    (
+                        *p,
+                        ChildPage {
+                            rows: Vec::new(),
+                            total: 0,
+                        },
+                    )
+                })
                 .collect();
             for WithTotal { row, total } in rows {
-                let entry = pages.entry(PagedChild::parent(&row)).or_insert(ChildPage { rows: Vec::new(), total });
+                let entry = pages.entry(PagedChild::parent(&row)).or_insert(ChildPage {
+                    rows: Vec::new(),
+                    total,
+                });
                 entry.total = total;
                 entry.rows.push(row);
             }
@@ -145,7 +165,10 @@ impl<T: PagedChild> Loader<(i64, Page)> for PagedByParent<T> {
 }
 
 /// Loads one row through the request's `L` loader.
-pub async fn load_one<L, T>(ctx: &async_graphql::Context<'_>, id: i64) -> async_graphql::Result<Option<T>>
+pub async fn load_one<L, T>(
+    ctx: &async_graphql::Context<'_>,
+    id: i64,
+) -> async_graphql::Result<Option<T>>
 where
     L: async_graphql::dataloader::Loader<i64, Value = T, Error = std::sync::Arc<sqlx::Error>>,
     T: Clone + Send + Sync + 'static,
@@ -155,8 +178,14 @@ where
 }
 
 /// Loads all children of a parent through the request's loader.
-pub async fn load_children<T: Child>(ctx: &async_graphql::Context<'_>, parent: i64) -> async_graphql::Result<Vec<T>> {
+pub async fn load_children<T: Child>(
+    ctx: &async_graphql::Context<'_>,
+    parent: i64,
+) -> async_graphql::Result<Vec<T>> {
     let loader = ctx.data::<async_graphql::dataloader::DataLoader<ByParent<T>>>()?;
-    Ok(loader.load_one(parent).await.map_err(crate::error::internal)?.unwrap_or_default())
+    Ok(loader
+        .load_one(parent)
+        .await
+        .map_err(crate::error::internal)?
+        .unwrap_or_default())
 }
-

@@ -56,5 +56,8 @@ fn into_balance(r: Row) -> ElaasBalanceRow {
         }),
         _ => None,
     };
-    ElaasBalanceRow { item: r.item, figures }
+    ElaasBalanceRow {
+        item: r.item,
+        figures,
+    }
 }

@@ -2,7 +2,9 @@
 //! depth (`QUERY_TOO_DEEP`), complexity (`QUERY_TOO_COMPLEX`), aliases
 //! (`TOO_MANY_ALIASES`); page size is checked by each list (`PAGE_SIZE_EXCEEDED`).
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
+};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{ServerError, ServerResult, ValidationResult, Variables};
 use std::sync::Arc;
@@ -35,7 +37,12 @@ impl Extension for LimitsExtension {
             .operations
             .iter()
             .map(|(_, op)| count_aliases(&op.node.selection_set.node))
-            .chain(document.fragments.values().map(|f| count_aliases(&f.node.selection_set.node)))
+            .chain(
+                document
+                    .fragments
+                    .values()
+                    .map(|f| count_aliases(&f.node.selection_set.node)),
+            )
             .sum();
         if aliases > MAX_ALIASES {
             let mut err = ServerError::new(
@@ -53,7 +60,9 @@ impl Extension for LimitsExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| errors.into_iter().map(with_code).collect())
+        next.run(ctx)
+            .await
+            .map_err(|errors| errors.into_iter().map(with_code).collect())
     }
 }
 

@@ -45,13 +45,27 @@ impl NodeQuery {
             return Ok(None);
         };
         Ok(match type_name.as_str() {
-            "Organisation" => load_one::<ById<Organisation>, _>(ctx, key).await?.map(Node::Organisation),
-            "PlanNode" => load_one::<ById<PlanNode>, _>(ctx, key).await?.map(Node::PlanNode),
-            "DevelopmentPlan" => load_one::<ById<DevelopmentPlan>, _>(ctx, key).await?.map(Node::DevelopmentPlan),
-            "PlanProject" => load_one::<ById<PlanProject>, _>(ctx, key).await?.map(Node::PlanProject),
-            "BudgetApproval" => load_one::<ById<BudgetApproval>, _>(ctx, key).await?.map(Node::BudgetApproval),
-            "ElaasItem" => load_one::<ById<ElaasItem>, _>(ctx, key).await?.map(Node::ElaasItem),
-            "ProjectReport" => load_one::<ById<ProjectReport>, _>(ctx, key).await?.map(Node::ProjectReport),
+            "Organisation" => load_one::<ById<Organisation>, _>(ctx, key)
+                .await?
+                .map(Node::Organisation),
+            "PlanNode" => load_one::<ById<PlanNode>, _>(ctx, key)
+                .await?
+                .map(Node::PlanNode),
+            "DevelopmentPlan" => load_one::<ById<DevelopmentPlan>, _>(ctx, key)
+                .await?
+                .map(Node::DevelopmentPlan),
+            "PlanProject" => load_one::<ById<PlanProject>, _>(ctx, key)
+                .await?
+                .map(Node::PlanProject),
+            "BudgetApproval" => load_one::<ById<BudgetApproval>, _>(ctx, key)
+                .await?
+                .map(Node::BudgetApproval),
+            "ElaasItem" => load_one::<ById<ElaasItem>, _>(ctx, key)
+                .await?
+                .map(Node::ElaasItem),
+            "ProjectReport" => load_one::<ById<ProjectReport>, _>(ctx, key)
+                .await?
+                .map(Node::ProjectReport),
             _ => None,
         })
     }

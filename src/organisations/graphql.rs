@@ -164,7 +164,10 @@ impl Organisation {
     /// The province the organisation is in.
     async fn province(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Province>> {
         let loader = ctx.data::<DataLoader<ProvinceLoader>>()?;
-        loader.load_one(self.province_code.clone()).await.map_err(internal)
+        loader
+            .load_one(self.province_code.clone())
+            .await
+            .map_err(internal)
     }
 
     /// Its local development plans, oldest first.
@@ -174,7 +177,11 @@ impl Organisation {
 
     /// The organisation's approved projects of a fiscal year (ปีงบประมาณ, BE),
     /// as the project report list shows them: by sector, then in order of approval.
-    async fn projects(&self, ctx: &Context<'_>, fiscal_year: i32) -> async_graphql::Result<Vec<BudgetApproval>> {
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        fiscal_year: i32,
+    ) -> async_graphql::Result<Vec<BudgetApproval>> {
         let loader = ctx.data::<DataLoader<ApprovalsOfYear>>()?;
         Ok(loader
             .load_one((self.id, fiscal_year))
@@ -185,7 +192,11 @@ impl Organisation {
 
     /// รายงานการดำเนินโครงการ [ปีงบประมาณ …]: the year's projects grouped by
     /// sector, with totals and the date of the e-LAAS figures.
-    async fn report_list(&self, ctx: &Context<'_>, fiscal_year: i32) -> async_graphql::Result<ProjectReportList> {
+    async fn report_list(
+        &self,
+        ctx: &Context<'_>,
+        fiscal_year: i32,
+    ) -> async_graphql::Result<ProjectReportList> {
         let projects = self.projects(ctx, fiscal_year).await?;
         ProjectReportList::build(ctx, fiscal_year, projects).await
     }
@@ -218,7 +229,9 @@ impl Organisation {
         as_of: DateBe,
     ) -> async_graphql::Result<Vec<ElaasBalanceRow>> {
         let pool = ctx.data::<PgPool>()?;
-        balance_as_of(pool, self.id, fiscal_year, as_of.0).await.map_err(internal)
+        balance_as_of(pool, self.id, fiscal_year, as_of.0)
+            .await
+            .map_err(internal)
     }
 }
 
@@ -238,7 +251,11 @@ pub struct OrganisationQuery;
 #[Object]
 impl OrganisationQuery {
     /// One organisation by its code.
-    async fn organisation(&self, ctx: &Context<'_>, code: String) -> async_graphql::Result<Option<Organisation>> {
+    async fn organisation(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+    ) -> async_graphql::Result<Option<Organisation>> {
         let pool = ctx.data::<PgPool>()?;
         sqlx::query_as(include_str!("sql/by_code.sql"))
             .bind(code)
@@ -266,11 +283,18 @@ impl OrganisationQuery {
             .push_bind(page.after_id.unwrap_or(0))
             .push(" ORDER BY id LIMIT ")
             .push_bind(page.fetch());
-        let rows: Vec<Organisation> = qb.build_query_as().fetch_all(pool).await.map_err(internal)?;
+        let rows: Vec<Organisation> = qb
+            .build_query_as()
+            .fetch_all(pool)
+            .await
+            .map_err(internal)?;
         let total = if pagination::wants_total(ctx) {
             let mut qc = QueryBuilder::<Postgres>::new("SELECT count(*)");
             push_org_filter(&mut qc, &filter);
-            qc.build_query_scalar().fetch_one(pool).await.map_err(internal)?
+            qc.build_query_scalar()
+                .fetch_one(pool)
+                .await
+                .map_err(internal)?
         } else {
             0
         };
@@ -278,7 +302,11 @@ impl OrganisationQuery {
     }
 
     /// One province by its two-digit code.
-    async fn province(&self, ctx: &Context<'_>, code: String) -> async_graphql::Result<Option<Province>> {
+    async fn province(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+    ) -> async_graphql::Result<Option<Province>> {
         let loader = ctx.data::<DataLoader<ProvinceLoader>>()?;
         loader.load_one(code).await.map_err(internal)
     }
@@ -331,6 +359,9 @@ fn push_org_filter(qb: &mut QueryBuilder<'_, Postgres>, f: &OrganisationFilter) 
 }
 
 /// For `node(id)`: an organisation by its numeric key.
-pub async fn organisation_by_id(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Organisation>> {
+pub async fn organisation_by_id(
+    ctx: &Context<'_>,
+    id: i64,
+) -> async_graphql::Result<Option<Organisation>> {
     load_one::<ById<Organisation>, _>(ctx, id).await
 }

@@ -7,7 +7,9 @@ use crate::error::{internal, GqlResultExt};
 use crate::organisations::Organisation;
 use crate::pagination::{self, List, Page};
 use crate::types::{format_be, global_id, Money};
-use async_graphql::{dataloader::DataLoader, ComplexObject, Context, InputObject, Object, SimpleObject, ID};
+use async_graphql::{
+    dataloader::DataLoader, ComplexObject, Context, InputObject, Object, SimpleObject, ID,
+};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::{PgPool, Postgres, QueryBuilder};
@@ -229,7 +231,10 @@ impl PlanProject {
     }
 
     /// Planned budget per plan year.
-    async fn planned_budgets(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlannedBudget>> {
+    async fn planned_budgets(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<PlannedBudget>> {
         load_children::<PlannedBudget>(ctx, self.id).await
     }
 
@@ -273,14 +278,21 @@ impl PlanQuery {
         let page = Page::new(first, after.as_deref()).gql()?;
         let pool = ctx.data::<PgPool>()?;
         let want_total = pagination::wants_total(ctx);
-        let (rows, total) = list_projects(pool, &filter, page, want_total).await.map_err(internal)?;
+        let (rows, total) = list_projects(pool, &filter, page, want_total)
+            .await
+            .map_err(internal)?;
         let ranked = search_of(&filter).is_some();
         Ok(pagination::connection(rows, page, total, ranked, |p| p.id))
     }
 }
 
 fn search_of(filter: &PlanProjectFilter) -> Option<String> {
-    filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 fn push_project_filter(qb: &mut QueryBuilder<'_, Postgres>, f: &PlanProjectFilter) {
@@ -306,12 +318,14 @@ fn push_project_filter(qb: &mut QueryBuilder<'_, Postgres>, f: &PlanProjectFilte
         qb.push(" AND pp.activity_type = ").push_bind(v.clone());
     }
     if let Some(v) = f.added_by_amendment {
-        qb.push(if v { " AND pp.amendment_id IS NOT NULL" } else { " AND pp.amendment_id IS NULL" });
+        qb.push(if v {
+            " AND pp.amendment_id IS NOT NULL"
+        } else {
+            " AND pp.amendment_id IS NULL"
+        });
     }
     if let Some(q) = search_of(f) {
-        qb.push(" AND tidtam_bigrams(pp.name_th) && tidtam_bigrams(")
-            .push_bind(q.clone())
-            .push(") AND tidtam_match_score(pp.name_th, ")
+        qb.push(" AND tidtam_match_score(pp.name_th, ")
             .push_bind(q)
             .push(") >= ")
             .push_bind(crate::budget::filter::SEARCH_THRESHOLD);
@@ -336,7 +350,9 @@ async fn list_projects(
                 .push_bind(page.offset);
         }
         None => {
-            qb.push(" AND pp.id > ").push_bind(page.after_id.unwrap_or(0)).push(" ORDER BY pp.id");
+            qb.push(" AND pp.id > ")
+                .push_bind(page.after_id.unwrap_or(0))
+                .push(" ORDER BY pp.id");
         }
     }
     qb.push(" LIMIT ").push_bind(page.fetch());

@@ -270,7 +270,10 @@ impl ReportQuery {
         let total = if pagination::wants_total(ctx) {
             let mut qb = QueryBuilder::<Postgres>::new("SELECT count(*)");
             push_from(&mut qb, &filter, status);
-            qb.build_query_scalar().fetch_one(pool).await.map_err(internal)?
+            qb.build_query_scalar()
+                .fetch_one(pool)
+                .await
+                .map_err(internal)?
         } else {
             0
         };
@@ -279,7 +282,11 @@ impl ReportQuery {
     }
 }
 
-fn push_from(qb: &mut QueryBuilder<'_, Postgres>, filter: &ApprovalFilter, status: Option<ReportStatus>) {
+fn push_from(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    filter: &ApprovalFilter,
+    status: Option<ReportStatus>,
+) {
     qb.push(" FROM approval_facts f JOIN project_reports r ON r.id = f.report_id WHERE true");
     filter.push_where(qb);
     if let Some(s) = status {
@@ -293,7 +300,8 @@ async fn list(
     status: Option<ReportStatus>,
     page: Page,
 ) -> Result<Vec<ProjectReport>, sqlx::Error> {
-    let mut qb = QueryBuilder::<Postgres>::new(format!("SELECT {}", include_str!("sql/columns.sql")));
+    let mut qb =
+        QueryBuilder::<Postgres>::new(format!("SELECT {}", include_str!("sql/columns.sql")));
     push_from(&mut qb, filter, status);
     match filter.search_text() {
         Some(q) => {
@@ -306,7 +314,9 @@ async fn list(
             .push_bind(page.offset);
         }
         None => {
-            qb.push(" AND r.id > ").push_bind(page.after_id.unwrap_or(0)).push(" ORDER BY r.id");
+            qb.push(" AND r.id > ")
+                .push_bind(page.after_id.unwrap_or(0))
+                .push(" ORDER BY r.id");
         }
     }
     qb.push(" LIMIT ").push_bind(page.fetch());

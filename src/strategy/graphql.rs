@@ -5,7 +5,9 @@ use crate::error::{internal, GqlResultExt};
 use crate::pagination::{self, List, Page};
 use crate::reports::{GoalReport, ProjectReport};
 use crate::types::global_id;
-use async_graphql::{dataloader::DataLoader, ComplexObject, Context, Enum, Object, SimpleObject, ID};
+use async_graphql::{
+    dataloader::DataLoader, ComplexObject, Context, Enum, Object, SimpleObject, ID,
+};
 use sqlx::PgPool;
 
 /// The level of a node of the national plan hierarchy.
@@ -109,13 +111,19 @@ impl PlanNode {
     /// The goals directly under this node.
     async fn goals(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanNode>> {
         let children = load_children::<PlanNode>(ctx, self.id).await?;
-        Ok(children.into_iter().filter(|n| n.level.ends_with("goal")).collect())
+        Ok(children
+            .into_iter()
+            .filter(|n| n.level.ends_with("goal"))
+            .collect())
     }
 
     /// The sub-plans of a master plan.
     async fn sub_plans(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanNode>> {
         let children = load_children::<PlanNode>(ctx, self.id).await?;
-        Ok(children.into_iter().filter(|n| n.level == "sub_plan").collect())
+        Ok(children
+            .into_iter()
+            .filter(|n| n.level == "sub_plan")
+            .collect())
     }
 
     /// Project reports linked to this goal, or to a goal directly under this plan.
@@ -131,7 +139,9 @@ impl PlanNode {
         let found = loader.load_one((self.id, page)).await.map_err(internal)?;
         let (rows, total) = found.map(|p| (p.rows, p.total)).unwrap_or_default();
         let reports = rows.into_iter().map(|r| r.report).collect();
-        Ok(pagination::connection(reports, page, total, false, |r| r.id))
+        Ok(pagination::connection(reports, page, total, false, |r| {
+            r.id
+        }))
     }
     /// What kind of node this is.
     async fn level(&self) -> Option<PlanLevel> {
@@ -214,11 +224,12 @@ async fn nodes_of_level(
         Some(e) => e,
         None => {
             let year = fiscal_year.unwrap_or(i32::MAX / 2);
-            let found: Option<String> = sqlx::query_scalar(include_str!("sql/edition_for_year.sql"))
-                .bind(year)
-                .fetch_optional(pool)
-                .await
-                .map_err(internal)?;
+            let found: Option<String> =
+                sqlx::query_scalar(include_str!("sql/edition_for_year.sql"))
+                    .bind(year)
+                    .fetch_optional(pool)
+                    .await
+                    .map_err(internal)?;
             found.unwrap_or_default()
         }
     };

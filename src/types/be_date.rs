@@ -14,7 +14,9 @@ pub struct DateBe(pub NaiveDate);
 impl ScalarType for DateBe {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(s) => parse_be(s).map(DateBe).map_err(|e| InputValueError::custom(e.to_string())),
+            Value::String(s) => parse_be(s)
+                .map(DateBe)
+                .map_err(|e| InputValueError::custom(e.to_string())),
             _ => Err(InputValueError::expected_type(value)),
         }
     }

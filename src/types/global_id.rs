@@ -10,7 +10,9 @@ pub fn encode(type_name: &str, key: impl std::fmt::Display) -> ID {
 
 /// The type name and key inside a global id.
 pub fn decode(id: &str) -> Option<(String, String)> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(id).ok()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(id)
+        .ok()?;
     let text = String::from_utf8(bytes).ok()?;
     let (t, k) = text.split_once(':')?;
     Some((t.to_string(), k.to_string()))
