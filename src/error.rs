@@ -16,6 +16,9 @@ pub enum AppError {
         message_th: String,
         message_en: String,
     },
+    /// Several fields are wrong at once; each names itself.
+    #[error("{}", .0.iter().map(|e| format!("{}: {}", e.field, e.message_en)).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
     /// The thing asked for does not exist.
     #[error("not found: {0}")]
     NotFound(String),
@@ -30,6 +33,16 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
+/// One wrong field of an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The input field, e.g. `input.startDate`.
+    pub field: String,
+    pub code: &'static str,
+    pub message_th: String,
+    pub message_en: String,
+}
+
 /// Stable codes found in `extensions.code`.
 pub mod codes {
     pub const NOT_FOUND: &str = "NOT_FOUND";
@@ -38,6 +51,16 @@ pub mod codes {
     pub const INVALID_DATE: &str = "INVALID_DATE";
     pub const INVALID_MONEY: &str = "INVALID_MONEY";
     pub const INVALID_INPUT: &str = "INVALID_INPUT";
+    pub const VALIDATION_FAILED: &str = "VALIDATION_FAILED";
+    pub const REQUIRED: &str = "REQUIRED";
+    pub const DATE_OUT_OF_RANGE: &str = "DATE_OUT_OF_RANGE";
+    pub const SOURCES_MISMATCH: &str = "SOURCES_MISMATCH";
+    pub const INVALID_PHONE: &str = "INVALID_PHONE";
+    pub const OUTSIDE_THAILAND: &str = "OUTSIDE_THAILAND";
+    pub const GOAL_CHAIN_BROKEN: &str = "GOAL_CHAIN_BROKEN";
+    pub const PLAN_NOT_APPROVED: &str = "PLAN_NOT_APPROVED";
+    pub const DUPLICATE: &str = "DUPLICATE";
+    pub const INVALID_STATE: &str = "INVALID_STATE";
 }
 
 impl AppError {
@@ -60,6 +83,8 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Validation { code, .. } => code,
+            AppError::Invalid(errors) if errors.len() == 1 => errors[0].code,
+            AppError::Invalid(_) => codes::VALIDATION_FAILED,
             AppError::NotFound(_) => codes::NOT_FOUND,
             AppError::VersionConflict(_) => codes::VERSION_CONFLICT,
             AppError::Database(_) | AppError::Internal(_) => codes::INTERNAL,
@@ -78,12 +103,30 @@ impl ErrorExtensions for AppError {
         };
         async_graphql::Error::new(message).extend_with(|_, ext| {
             ext.set("code", self.code());
-            if let AppError::Validation {
-                field, message_th, ..
-            } = self
-            {
-                ext.set("field", field.as_str());
-                ext.set("messageTh", message_th.as_str());
+            match self {
+                AppError::Validation {
+                    field, message_th, ..
+                } => {
+                    ext.set("field", field.as_str());
+                    ext.set("messageTh", message_th.as_str());
+                }
+                AppError::Invalid(errors) => {
+                    if let Some(first) = errors.first() {
+                        ext.set("field", first.field.as_str());
+                        ext.set(
+                            "messageTh",
+                            errors
+                                .iter()
+                                .map(|e| e.message_th.as_str())
+                                .collect::<Vec<_>>()
+                                .join("; "),
+                        );
+                    }
+                    let list: Vec<async_graphql::Value> =
+                        errors.iter().map(field_error_value).collect();
+                    ext.set("errors", async_graphql::Value::List(list));
+                }
+                _ => {}
             }
         })
     }
@@ -108,4 +151,25 @@ pub type AppResult<T> = Result<T, AppError>;
 /// error with code `INTERNAL_SERVER_ERROR`; the detail goes to the log only.
 pub fn internal<E: std::fmt::Display>(error: E) -> async_graphql::Error {
     AppError::Internal(anyhow::anyhow!("{error}")).extend()
+}
+
+fn field_error_value(e: &FieldError) -> async_graphql::Value {
+    let mut map = async_graphql::indexmap::IndexMap::new();
+    map.insert(
+        async_graphql::Name::new("field"),
+        async_graphql::Value::from(e.field.as_str()),
+    );
+    map.insert(
+        async_graphql::Name::new("code"),
+        async_graphql::Value::from(e.code),
+    );
+    map.insert(
+        async_graphql::Name::new("messageTh"),
+        async_graphql::Value::from(e.message_th.as_str()),
+    );
+    map.insert(
+        async_graphql::Name::new("messageEn"),
+        async_graphql::Value::from(e.message_en.as_str()),
+    );
+    async_graphql::Value::Object(map)
 }

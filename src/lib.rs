@@ -4,6 +4,7 @@
 //! `src/` is split by domain; each folder owns its SQL, types and GraphQL
 //! objects, and `graphql/` only stitches them together.
 
+pub mod audit;
 pub mod budget;
 pub mod cli;
 pub mod db;
@@ -18,3 +19,4 @@ pub mod plans;
 pub mod reports;
 pub mod strategy;
 pub mod types;
+pub mod validation;

@@ -225,7 +225,7 @@ async fn loading_the_demo_twice_changes_nothing() {
         .await
         .unwrap();
     assert_eq!(count(db.pool.clone()).await, before);
-    assert_eq!(before, 4 + 105 + 63);
+    assert_eq!(before, 4 + 105 + 63 + 158);
 }
 
 #[tokio::test]

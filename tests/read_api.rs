@@ -223,10 +223,10 @@ async fn approvals_filter_by_every_dimension() {
     // Place, kind, year.
     assert_eq!(
         count(&db, json!({"provinceCode": "71", "fiscalYear": 2564})).await,
-        4 + 105 + 63
+        4 + 105 + 63 + 158
     );
     assert_eq!(count(&db, json!({"provinceCode": "10"})).await, 0);
-    assert_eq!(count(&db, json!({"organisationKind": "SAO"})).await, 172);
+    assert_eq!(count(&db, json!({"organisationKind": "SAO"})).await, 330);
     assert_eq!(count(&db, json!({"organisationKind": "PAO"})).await, 0);
     assert_eq!(count(&db, json!({"fiscalYear": 2565})).await, 0);
     // Sector, activity type, funding source.
@@ -252,7 +252,7 @@ async fn approvals_filter_by_every_dimension() {
     );
     assert_eq!(
         count(&db, json!({"fundingSource": "OWN_REVENUE"})).await,
-        168
+        326
     );
     // A goal of any level, or a plan above it.
     for code in ["3.1", "3", "140001", "14", "140101", "1401"] {
@@ -315,7 +315,7 @@ async fn relations_lead_both_ways() {
         )
         .await;
     let orgs = &data["province"]["organisations"];
-    assert_eq!(orgs["totalCount"], 4);
+    assert_eq!(orgs["totalCount"], 5);
     assert_eq!(orgs["edges"].as_array().unwrap().len(), 2);
     assert_eq!(orgs["edges"][0]["node"]["province"]["code"], "71");
     let mp = &data["masterPlans"][0];

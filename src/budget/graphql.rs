@@ -147,6 +147,14 @@ impl BudgetApproval {
         global_id::encode("BudgetApproval", self.id)
     }
 
+    /// Every change of this record: who, when, before and after (oldest first).
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::audit::AuditEntry>> {
+        crate::audit::history_of(ctx, crate::audit::Audited::BudgetApproval, self.id).await
+    }
+
     /// The plan project approved.
     async fn plan_project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PlanProject>> {
         load_one::<ById<PlanProject>, _>(ctx, self.plan_project_id).await
@@ -248,7 +256,7 @@ pub struct BudgetQuery;
 #[Object]
 impl BudgetQuery {
     /// Budget approvals matching a filter; ranked by match when searching, else by id.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::list_cost(first, child_complexity)")]
     async fn budget_approvals(
         &self,
         ctx: &Context<'_>,

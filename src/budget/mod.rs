@@ -5,7 +5,9 @@
 pub mod filter;
 pub mod graphql;
 pub mod list;
+pub mod mutations;
 pub mod report_list;
 pub mod store;
 
 pub use graphql::{BudgetApproval, BudgetPath, BudgetQuery, FundingSource};
+pub use mutations::BudgetMutation;

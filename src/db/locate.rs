@@ -61,7 +61,7 @@ impl LocateOptions {
             server_bin_dirs: default_bin_dirs(),
             data_dir: std::env::var_os("TIDTAM_DATA_DIR")
                 .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(".tidtam/pgdata")),
+                .unwrap_or_else(default_data_dir),
             database: "tidtam".into(),
         }
     }
@@ -158,6 +158,16 @@ pub async fn create_database_if_missing(
     }
 }
 
+/// `.tidtam/pgdata`; as root, a folder the `postgres` user can reach
+/// (the server runs as that user, and a home folder may be closed to it).
+pub fn default_data_dir() -> PathBuf {
+    if running_as_root() {
+        PathBuf::from("/var/tmp/tidtam/pgdata")
+    } else {
+        PathBuf::from(".tidtam/pgdata")
+    }
+}
+
 /// `PATH`, then `/usr/lib/postgresql/<newest>/bin`, then Homebrew's folders.
 pub fn default_bin_dirs() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
@@ -168,8 +178,17 @@ pub fn default_bin_dirs() -> Vec<PathBuf> {
         versions.sort();
         dirs.extend(versions.into_iter().rev());
     }
-    dirs.push("/opt/homebrew/bin".into());
-    dirs.push("/usr/local/opt/postgresql/bin".into());
+    for brew in ["/opt/homebrew/opt", "/usr/local/opt"] {
+        if let Ok(entries) = std::fs::read_dir(brew) {
+            let mut found: Vec<PathBuf> = entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("postgresql"))
+                .map(|e| e.path().join("bin"))
+                .collect();
+            found.sort();
+            dirs.extend(found.into_iter().rev());
+        }
+    }
     dirs
 }
 
@@ -344,8 +363,15 @@ fn running_as_root() -> bool {
         .unwrap_or(false)
 }
 
+/// The user this process runs as (initdb makes it the cluster's superuser).
 fn current_user() -> String {
-    std::env::var("USER").unwrap_or_else(|_| "postgres".into())
+    Command::new("id")
+        .arg("-un")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "postgres".into())
 }
 
 /// The port written into an existing cluster's configuration.

@@ -1,13 +1,25 @@
 //! Limits against abusive queries, each refusal with a stable code:
 //! depth (`QUERY_TOO_DEEP`), complexity (`QUERY_TOO_COMPLEX`), aliases
 //! (`TOO_MANY_ALIASES`); page size is checked by each list (`PAGE_SIZE_EXCEEDED`).
+//! It also gives a code to the errors async-graphql itself raises: a document
+//! that does not parse (`GRAPHQL_PARSE_FAILED`), one that fails validation
+//! (`GRAPHQL_VALIDATION_FAILED`), an argument that does not coerce
+//! (`BAD_USER_INPUT`).
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
 };
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
 use std::sync::Arc;
+
+/// The complexity of a list field: its page size times what each item selects,
+/// capped so that nested lists cannot overflow the sum (they are refused far
+/// below the cap anyway).
+pub fn list_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let page = usize::try_from(first.unwrap_or(20).clamp(0, 100)).unwrap_or(0);
+    page.saturating_mul(child_complexity).min(1_000_000_000) + 1
+}
 
 /// Most aliases one document may use.
 pub const MAX_ALIASES: usize = 30;
@@ -32,18 +44,17 @@ impl Extension for LimitsExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
+        let document = next.run(ctx, query, variables).await.map_err(|mut e| {
+            if e.extensions.is_none() {
+                e.extensions = Some(code_extension("GRAPHQL_PARSE_FAILED"));
+            }
+            e
+        })?;
         let aliases: usize = document
             .operations
             .iter()
-            .map(|(_, op)| count_aliases(&op.node.selection_set.node))
-            .chain(
-                document
-                    .fragments
-                    .values()
-                    .map(|f| count_aliases(&f.node.selection_set.node)),
-            )
-            .sum();
+            .map(|(_, op)| count_aliases(&document, &op.node.selection_set.node, 0))
+            .fold(0, usize::saturating_add);
         if aliases > MAX_ALIASES {
             let mut err = ServerError::new(
                 format!("ใช้ alias ได้ไม่เกิน {MAX_ALIASES} / the query uses {aliases} aliases; the limit is {MAX_ALIASES}"),
@@ -53,6 +64,23 @@ impl Extension for LimitsExtension {
             return Err(err);
         }
         Ok(document)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let mut response = next.run(ctx, operation_name).await;
+        for err in &mut response.errors {
+            let coercion = err.message.starts_with("Failed to parse")
+                || err.message.starts_with("Invalid value");
+            if err.extensions.is_none() && coercion {
+                err.extensions = Some(code_extension("BAD_USER_INPUT"));
+            }
+        }
+        response
     }
 
     async fn validation(
@@ -66,17 +94,29 @@ impl Extension for LimitsExtension {
     }
 }
 
-fn count_aliases(set: &SelectionSet) -> usize {
+/// Aliases in a selection set, counting a fragment at every place it is
+/// spread (a fragment cycle is a validation error; `depth` stops it here).
+fn count_aliases(doc: &ExecutableDocument, set: &SelectionSet, depth: usize) -> usize {
+    if depth > 32 {
+        return MAX_ALIASES + 1;
+    }
     set.items
         .iter()
         .map(|item| match &item.node {
             Selection::Field(f) => {
-                usize::from(f.node.alias.is_some()) + count_aliases(&f.node.selection_set.node)
+                usize::from(f.node.alias.is_some())
+                    + count_aliases(doc, &f.node.selection_set.node, depth + 1)
             }
-            Selection::InlineFragment(i) => count_aliases(&i.node.selection_set.node),
-            Selection::FragmentSpread(_) => 0,
+            Selection::InlineFragment(i) => {
+                count_aliases(doc, &i.node.selection_set.node, depth + 1)
+            }
+            Selection::FragmentSpread(s) => doc
+                .fragments
+                .get(&s.node.fragment_name.node)
+                .map(|f| count_aliases(doc, &f.node.selection_set.node, depth + 1))
+                .unwrap_or(0),
         })
-        .sum()
+        .fold(0, usize::saturating_add)
 }
 
 fn with_code(mut err: ServerError) -> ServerError {

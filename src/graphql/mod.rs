@@ -5,20 +5,24 @@
 pub mod limits;
 pub mod node;
 
+use crate::audit::HistoryLoader;
 use crate::budget::list::{ApprovalsOfOrganisation, ApprovalsOfYear};
+use crate::budget::BudgetMutation;
 use crate::budget::{BudgetApproval, BudgetQuery};
 use crate::db::loader::{ById, ByParent, PagedByParent};
 use crate::elaas::{ElaasItem, ElaasSnapshot, LatestSnapshotLoader};
 use crate::organisations::graphql::ProvinceLoader;
 use crate::organisations::{Organisation, OrganisationQuery};
 use crate::plans::graphql::PlannedBudget;
+use crate::plans::PlanMutation;
 use crate::plans::{DevelopmentPlan, LaoStrategy, PlanAmendment, PlanProject, PlanQuery};
+use crate::reports::ReportMutation;
 use crate::reports::{
     GoalReport, ProjectReport, QuarterProgress, ReportByApprovalLoader, ReportQuery,
 };
 use crate::strategy::{PlanNode, StrategyQuery};
 use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Request, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Request, Schema};
 use sqlx::PgPool;
 
 /// The root query: the merged root fields of every domain.
@@ -32,8 +36,12 @@ pub struct Query(
     node::NodeQuery,
 );
 
+/// The root mutation: the merged mutations of every domain.
+#[derive(MergedObject, Default)]
+pub struct Mutation(PlanMutation, BudgetMutation, ReportMutation);
+
 /// Tidtam's schema type.
-pub type TidtamSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type TidtamSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Deepest query accepted.
 pub const MAX_DEPTH: usize = 15;
@@ -43,7 +51,7 @@ pub const MAX_COMPLEXITY: usize = 10_000;
 
 /// Builds the schema; the pool is shared data, loaders are per request.
 pub fn build_schema(pool: Option<PgPool>) -> TidtamSchema {
-    let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(64)
@@ -115,4 +123,5 @@ pub fn with_loaders(request: Request, pool: &PgPool) -> Request {
         .data(loader(ReportByApprovalLoader(p())))
         .data(loader(ApprovalsOfYear(p())))
         .data(loader(ApprovalsOfOrganisation(p())))
+        .data(loader(HistoryLoader(p())))
 }

@@ -83,7 +83,7 @@ impl Province {
     }
 
     /// The province's organisations, by id.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::list_cost(first, child_complexity)")]
     async fn organisations(
         &self,
         ctx: &Context<'_>,
@@ -202,7 +202,7 @@ impl Organisation {
     }
 
     /// The organisation's budget approvals matching a filter, by id.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::list_cost(first, child_complexity)")]
     async fn budget_approvals(
         &self,
         ctx: &Context<'_>,
@@ -265,7 +265,7 @@ impl OrganisationQuery {
     }
 
     /// Organisations matching a filter, by id.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::list_cost(first, child_complexity)")]
     async fn organisations(
         &self,
         ctx: &Context<'_>,
@@ -312,7 +312,7 @@ impl OrganisationQuery {
     }
 
     /// Provinces by code.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::list_cost(first, child_complexity)")]
     async fn provinces(
         &self,
         ctx: &Context<'_>,

@@ -151,6 +151,14 @@ impl DevelopmentPlan {
         global_id::encode("DevelopmentPlan", self.id)
     }
 
+    /// Every change of this record: who, when, before and after (oldest first).
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::audit::AuditEntry>> {
+        crate::audit::history_of(ctx, crate::audit::Audited::DevelopmentPlan, self.id).await
+    }
+
     #[graphql(name = "approvedOnBE")]
     async fn approved_on_be(&self) -> Option<String> {
         self.approved_on.map(format_be)
@@ -172,7 +180,7 @@ impl DevelopmentPlan {
     }
 
     /// The plan's projects, by id.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::list_cost(first, child_complexity)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,
@@ -207,6 +215,14 @@ impl PlanProject {
     /// Relay global id.
     pub async fn id(&self) -> ID {
         global_id::encode("PlanProject", self.id)
+    }
+
+    /// Every change of this record: who, when, before and after (oldest first).
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::audit::AuditEntry>> {
+        crate::audit::history_of(ctx, crate::audit::Audited::PlanProject, self.id).await
     }
 
     /// The plan the project belongs to.
@@ -267,7 +283,7 @@ pub struct PlanQuery;
 #[Object]
 impl PlanQuery {
     /// Plan projects matching a filter; ranked by match when searching, else by id.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::list_cost(first, child_complexity)")]
     async fn plan_projects(
         &self,
         ctx: &Context<'_>,

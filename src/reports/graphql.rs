@@ -165,6 +165,14 @@ impl ProjectReport {
         global_id::encode("ProjectReport", self.id)
     }
 
+    /// Every change of this record: who, when, before and after (oldest first).
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::audit::AuditEntry>> {
+        crate::audit::history_of(ctx, crate::audit::Audited::ProjectReport, self.id).await
+    }
+
     /// The budget approval reported on.
     async fn approval(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<BudgetApproval>> {
         load_one::<ById<BudgetApproval>, _>(ctx, self.budget_approval_id).await
@@ -255,7 +263,7 @@ pub struct ReportQuery;
 impl ReportQuery {
     /// Reports whose approvals match a filter, optionally of one status;
     /// ranked by match when searching, else by id.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::list_cost(first, child_complexity)")]
     async fn reports(
         &self,
         ctx: &Context<'_>,

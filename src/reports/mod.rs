@@ -4,7 +4,9 @@
 
 pub mod graphql;
 pub mod loader;
+pub mod mutations;
 pub mod store;
 
 pub use graphql::{GoalLink, ProjectReport, QuarterProgress, ReportQuery, ReportStatus};
 pub use loader::{GoalReport, ReportByApprovalLoader};
+pub use mutations::ReportMutation;

@@ -127,7 +127,7 @@ impl PlanNode {
     }
 
     /// Project reports linked to this goal, or to a goal directly under this plan.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::list_cost(first, child_complexity)")]
     async fn reports(
         &self,
         ctx: &Context<'_>,

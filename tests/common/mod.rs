@@ -3,7 +3,7 @@
 //!
 //! The server is `TIDTAM_TEST_ADMIN_URL` or `DATABASE_URL` (any database on it),
 //! else a local server Tidtam can find, else a private cluster started under
-//! `target/tidtam-test-pgdata` (left running for the next run).
+//! the temporary folder's `tidtam-test-pgdata` (left running for the next run).
 #![allow(dead_code)]
 
 use async_graphql::{Request, Variables};
@@ -70,8 +70,20 @@ impl TestDb {
 
     /// Runs a GraphQL document against the schema, with fresh loaders.
     pub async fn graphql(&self, query: &str, variables: serde_json::Value) -> serde_json::Value {
+        self.graphql_as("test-officer", query, variables).await
+    }
+
+    /// Runs a GraphQL document as `actor`.
+    pub async fn graphql_as(
+        &self,
+        actor: &str,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> serde_json::Value {
         let schema = tidtam::graphql::build_schema(Some(self.pool.clone()));
-        let request = Request::new(query).variables(Variables::from_json(variables));
+        let request = Request::new(query)
+            .variables(Variables::from_json(variables))
+            .data(tidtam::audit::Actor(actor.to_string()));
         let response = schema
             .execute(tidtam::graphql::with_loaders(request, &self.pool))
             .await;
@@ -99,8 +111,7 @@ pub async fn admin_url() -> String {
                 .and_then(|u| locate::with_database(&u, "postgres"));
             let mut options = LocateOptions::from_env(explicit);
             options.database = "postgres".into();
-            options.data_dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("target/tidtam-test-pgdata");
+            options.data_dir = std::env::temp_dir().join("tidtam-test-pgdata");
             let mut located = locate::locate(&options)
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
