@@ -93,7 +93,8 @@ impl BudgetMutation {
             sqlx::query_as(include_str!("sql/approval_context.sql"))
                 .bind(project_id)
                 .fetch_optional(&mut *tx)
-                .await?;
+                .await
+                .gql()?;
         let Some(project) = project else {
             return Err(AppError::validation(
                 "input.planProjectId",
@@ -110,16 +111,15 @@ impl BudgetMutation {
         let approved_on = v.required_date("input.approvedOn", Some(&input.approved_on));
         check_approval_date(&mut v, approved_on, input.fiscal_year);
         let elaas = match &input.elaas_item_id {
-            Some(id) => {
-                elaas_item(
-                    &mut tx,
-                    &mut v,
-                    id,
-                    project.organisation_id,
-                    input.fiscal_year,
-                )
-                .await?
-            }
+            Some(id) => elaas_item(
+                &mut tx,
+                &mut v,
+                id,
+                project.organisation_id,
+                input.fiscal_year,
+            )
+            .await
+            .gql()?,
             None => None,
         };
         let path = path_to_db(input.path);
@@ -130,7 +130,7 @@ impl BudgetMutation {
         .bind(input.fiscal_year)
         .bind(path)
         .fetch_one(&mut *tx)
-        .await?;
+        .await.gql()?;
         if duplicate {
             v.error(
                 "input.planProjectId",
@@ -141,12 +141,11 @@ impl BudgetMutation {
         }
         let name: String = match Validator::optional(input.budget_item_name.as_deref()) {
             Some(n) => n,
-            None => {
-                sqlx::query_scalar("SELECT name_th FROM plan_projects WHERE id = $1")
-                    .bind(project_id)
-                    .fetch_one(&mut *tx)
-                    .await?
-            }
+            None => sqlx::query_scalar("SELECT name_th FROM plan_projects WHERE id = $1")
+                .bind(project_id)
+                .fetch_one(&mut *tx)
+                .await
+                .gql()?,
         };
         v.finish().gql()?;
         let id = insert_approval(
@@ -163,9 +162,10 @@ impl BudgetMutation {
                 elaas_link_method: elaas.map(|_| "manual"),
             },
         )
-        .await?;
-        let approval = approval_by_id(&mut tx, id).await?;
-        tx.commit().await?;
+        .await
+        .gql()?;
+        let approval = approval_by_id(&mut tx, id).await.gql()?;
+        tx.commit().await.gql()?;
         Ok(approval)
     }
 
@@ -180,22 +180,22 @@ impl BudgetMutation {
         let current: Option<BudgetApproval> = sqlx::query_as(include_str!("sql/by_id.sql"))
             .bind(vec![id])
             .fetch_optional(&mut *tx)
-            .await?;
+            .await
+            .gql()?;
         let Some(current) = current else {
             return Err(AppError::NotFound(format!("BudgetApproval {id}"))).gql();
         };
         let mut v = Validator::new();
         let item = match &input.elaas_item_id {
-            Some(item) => {
-                elaas_item(
-                    &mut tx,
-                    &mut v,
-                    item,
-                    current.organisation_id,
-                    current.fiscal_year,
-                )
-                .await?
-            }
+            Some(item) => elaas_item(
+                &mut tx,
+                &mut v,
+                item,
+                current.organisation_id,
+                current.fiscal_year,
+            )
+            .await
+            .gql()?,
             None => None,
         };
         v.finish().gql()?;
@@ -205,10 +205,13 @@ impl BudgetMutation {
             .bind(item)
             .bind("manual")
             .fetch_optional(&mut *tx)
-            .await?;
-        settle(&mut tx, updated, "budget_approvals", id, "BudgetApproval").await?;
-        let approval = approval_by_id(&mut tx, id).await?;
-        tx.commit().await?;
+            .await
+            .gql()?;
+        settle(&mut tx, updated, "budget_approvals", id, "BudgetApproval")
+            .await
+            .gql()?;
+        let approval = approval_by_id(&mut tx, id).await.gql()?;
+        tx.commit().await.gql()?;
         Ok(approval)
     }
 }

@@ -114,7 +114,8 @@ impl PlanMutation {
         let org: Option<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE code = $1")
             .bind(&input.organisation_code)
             .fetch_optional(&mut *tx)
-            .await?;
+            .await
+            .gql()?;
         if org.is_none() {
             v.error(
                 "input.organisationCode",
@@ -129,7 +130,7 @@ impl PlanMutation {
         .bind(org)
         .bind(input.first_year)
         .fetch_one(&mut *tx)
-        .await?;
+        .await.gql()?;
         if exists {
             v.error(
                 "input.firstYear",
@@ -140,12 +141,16 @@ impl PlanMutation {
         }
         v.finish().gql()?;
         let org = org.unwrap_or_default();
-        let plan_id = insert_plan(&mut tx, org, input.first_year, None).await?;
+        let plan_id = insert_plan(&mut tx, org, input.first_year, None)
+            .await
+            .gql()?;
         for (i, name) in input.strategies.iter().enumerate() {
-            insert_strategy(&mut tx, plan_id, i as i32 + 1, name.trim()).await?;
+            insert_strategy(&mut tx, plan_id, i as i32 + 1, name.trim())
+                .await
+                .gql()?;
         }
-        let plan = plan_by_id(&mut tx, plan_id).await?;
-        tx.commit().await?;
+        let plan = plan_by_id(&mut tx, plan_id).await.gql()?;
+        tx.commit().await.gql()?;
         Ok(plan)
     }
 
@@ -169,7 +174,8 @@ impl PlanMutation {
                 .bind(plan.id)
                 .bind(n)
                 .fetch_optional(&mut *tx)
-                .await?;
+                .await
+                .gql()?;
                 if id.is_none() {
                     v.error(
                         "input.strategyNumber",
@@ -182,7 +188,9 @@ impl PlanMutation {
             }
             None => None,
         };
-        let amendment_id = amendment_for(&mut tx, &mut v, &plan, input.amendment_number).await?;
+        let amendment_id = amendment_for(&mut tx, &mut v, &plan, input.amendment_number)
+            .await
+            .gql()?;
         v.finish().gql()?;
         let id = insert_project(
             &mut tx,
@@ -196,9 +204,10 @@ impl PlanMutation {
                 budgets,
             },
         )
-        .await?;
-        let project = project_by_id(&mut tx, id).await?;
-        tx.commit().await?;
+        .await
+        .gql()?;
+        let project = project_by_id(&mut tx, id).await.gql()?;
+        tx.commit().await.gql()?;
         Ok(project)
     }
 
@@ -228,9 +237,12 @@ impl PlanMutation {
             .bind(input.activity_type.is_some())
             .bind(Validator::optional(input.activity_type.as_deref()))
             .fetch_optional(&mut *tx)
-            .await?;
-        let project = settle(&mut tx, updated, "plan_projects", id, "PlanProject").await?;
-        tx.commit().await?;
+            .await
+            .gql()?;
+        let project = settle(&mut tx, updated, "plan_projects", id, "PlanProject")
+            .await
+            .gql()?;
+        tx.commit().await.gql()?;
         Ok(project)
     }
 
@@ -258,14 +270,18 @@ impl PlanMutation {
         )
         .bind(plan.id)
         .fetch_one(&mut *tx)
-        .await?;
+        .await
+        .gql()?;
         let note = Validator::optional(input.note.as_deref());
-        let id = insert_amendment(&mut tx, plan.id, next, approved_on, note.as_deref()).await?;
+        let id = insert_amendment(&mut tx, plan.id, next, approved_on, note.as_deref())
+            .await
+            .gql()?;
         let amendment: PlanAmendment = sqlx::query_as(include_str!("sql/amendment_by_id.sql"))
             .bind(vec![id])
             .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
+            .await
+            .gql()?;
+        tx.commit().await.gql()?;
         Ok(amendment)
     }
 
@@ -291,7 +307,8 @@ impl PlanMutation {
             sqlx::query_scalar("SELECT count(*) FROM plan_projects WHERE plan_id = $1")
                 .bind(plan.id)
                 .fetch_one(&mut *tx)
-                .await?;
+                .await
+                .gql()?;
         if projects == 0 {
             v.error(
                 "input.planId",
@@ -306,7 +323,8 @@ impl PlanMutation {
             .bind(input.version)
             .bind(approved_on)
             .fetch_optional(&mut *tx)
-            .await?;
+            .await
+            .gql()?;
         let plan = settle(
             &mut tx,
             updated,
@@ -314,8 +332,9 @@ impl PlanMutation {
             plan.id,
             "DevelopmentPlan",
         )
-        .await?;
-        tx.commit().await?;
+        .await
+        .gql()?;
+        tx.commit().await.gql()?;
         Ok(plan)
     }
 }
@@ -366,7 +385,8 @@ async fn plan_of(
     let plan: Option<DevelopmentPlan> = sqlx::query_as(include_str!("sql/plan_by_id.sql"))
         .bind(vec![key])
         .fetch_optional(&mut *conn)
-        .await?;
+        .await
+        .gql()?;
     plan.ok_or_else(|| AppError::validation(field, codes::NOT_FOUND, "ไม่พบแผนนี้", "no such plan"))
         .gql()
 }

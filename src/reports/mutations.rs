@@ -143,7 +143,8 @@ impl ReportMutation {
             sqlx::query_scalar("SELECT fiscal_year FROM budget_approvals WHERE id = $1")
                 .bind(approval_id)
                 .fetch_optional(&mut *tx)
-                .await?;
+                .await
+                .gql()?;
         let Some(fiscal_year) = fiscal_year else {
             return Err(AppError::validation(
                 "input.approvalId",
@@ -158,7 +159,8 @@ impl ReportMutation {
         )
         .bind(approval_id)
         .fetch_one(&mut *tx)
-        .await?;
+        .await
+        .gql()?;
         let mut v = Validator::new();
         if exists {
             v.error(
@@ -172,11 +174,13 @@ impl ReportMutation {
         apply_form(&mut v, &mut report, &input.form);
         check(&mut v, &report, fiscal_year);
         v.finish().gql()?;
-        let id = insert_report(&mut tx, approval_id, &ReportFields::default()).await?;
+        let id = insert_report(&mut tx, approval_id, &ReportFields::default())
+            .await
+            .gql()?;
         report.id = id;
         report.version = 1;
         let saved = write(&mut tx, &report).await?;
-        tx.commit().await?;
+        tx.commit().await.gql()?;
         Ok(saved)
     }
 
@@ -221,7 +225,8 @@ impl ReportMutation {
         let chain: Vec<GoalRow> = sqlx::query_as(include_str!("sql/goal_chain.sql"))
             .bind(keys.to_vec())
             .fetch_all(pool)
-            .await?;
+            .await
+            .gql()?;
         edit(ctx, &input.id, input.version, |v, r, fiscal_year| {
             check_chain(v, &chain, keys, fiscal_year);
             r.strategy_goal_id = Some(keys[0]);
@@ -302,8 +307,9 @@ impl ReportMutation {
             .bind(narrative)
             .bind(recorded_on)
             .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+            .await
+            .gql()?;
+        tx.commit().await.gql()?;
         Ok(saved)
     }
 
@@ -383,7 +389,7 @@ async fn edit(
     v.finish().gql()?;
     report.version = version;
     let saved = write(&mut tx, &report).await?;
-    tx.commit().await?;
+    tx.commit().await.gql()?;
     Ok(saved)
 }
 
@@ -392,7 +398,8 @@ async fn load(conn: &mut PgConnection, id: &ID) -> async_graphql::Result<(Projec
     let report: Option<ProjectReport> = sqlx::query_as(include_str!("sql/by_id.sql"))
         .bind(vec![key])
         .fetch_optional(&mut *conn)
-        .await?;
+        .await
+        .gql()?;
     let Some(report) = report else {
         return Err(AppError::NotFound(format!("ProjectReport {key}"))).gql();
     };
@@ -400,7 +407,8 @@ async fn load(conn: &mut PgConnection, id: &ID) -> async_graphql::Result<(Projec
         sqlx::query_scalar("SELECT fiscal_year FROM budget_approvals WHERE id = $1")
             .bind(report.budget_approval_id)
             .fetch_one(&mut *conn)
-            .await?;
+            .await
+            .gql()?;
     Ok((report, fiscal_year))
 }
 
@@ -438,7 +446,8 @@ async fn write(conn: &mut PgConnection, r: &ProjectReport) -> async_graphql::Res
         .bind(&r.status)
         .bind(r.submitted_on)
         .fetch_optional(&mut *conn)
-        .await?;
+        .await
+        .gql()?;
     settle(conn, updated, "project_reports", r.id, "ProjectReport")
         .await
         .gql()
