@@ -163,7 +163,9 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
         let loaded = demo::load(&pool).await?;
         tracing::info!(loaded, "demo data ready");
     }
-    let schema = graphql::build_schema(Some(pool.clone()));
+    let analytics = crate::analytics::Analytics::new(pool.clone());
+    analytics.listen();
+    let schema = graphql::build_schema_with(Some(pool.clone()), Some(analytics));
     let app = http::router(http::AppState {
         schema,
         pool: pool.clone(),

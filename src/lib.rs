@@ -4,6 +4,7 @@
 //! `src/` is split by domain; each folder owns its SQL, types and GraphQL
 //! objects, and `graphql/` only stitches them together.
 
+pub mod analytics;
 pub mod audit;
 pub mod budget;
 pub mod cli;

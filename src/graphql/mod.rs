@@ -5,6 +5,7 @@
 pub mod limits;
 pub mod node;
 
+use crate::analytics::{Analytics, AnalyticsMutation, AnalyticsQuery};
 use crate::audit::HistoryLoader;
 use crate::budget::list::{ApprovalsOfOrganisation, ApprovalsOfYear};
 use crate::budget::BudgetMutation;
@@ -33,12 +34,18 @@ pub struct Query(
     PlanQuery,
     BudgetQuery,
     ReportQuery,
+    AnalyticsQuery,
     node::NodeQuery,
 );
 
 /// The root mutation: the merged mutations of every domain.
 #[derive(MergedObject, Default)]
-pub struct Mutation(PlanMutation, BudgetMutation, ReportMutation);
+pub struct Mutation(
+    PlanMutation,
+    BudgetMutation,
+    ReportMutation,
+    AnalyticsMutation,
+);
 
 /// Tidtam's schema type.
 pub type TidtamSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -51,6 +58,16 @@ pub const MAX_COMPLEXITY: usize = 10_000;
 
 /// Builds the schema; the pool is shared data, loaders are per request.
 pub fn build_schema(pool: Option<PgPool>) -> TidtamSchema {
+    let analytics = pool.clone().map(Analytics::new);
+    build_schema_with(pool, analytics)
+}
+
+/// Builds the schema around a given analytics cache (so the caller can start
+/// its listener).
+pub fn build_schema_with(
+    pool: Option<PgPool>,
+    analytics: Option<std::sync::Arc<Analytics>>,
+) -> TidtamSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
@@ -59,6 +76,9 @@ pub fn build_schema(pool: Option<PgPool>) -> TidtamSchema {
         .extension(limits::Limits);
     if let Some(pool) = pool {
         builder = builder.data(pool);
+    }
+    if let Some(analytics) = analytics {
+        builder = builder.data(analytics);
     }
     builder.finish()
 }

@@ -27,5 +27,5 @@ SELECT o.code,
        (SELECT count(*) FROM approvals a WHERE a.organisation_id = o.id AND a.status = 'completed')
 FROM organisations o
 JOIN plan p ON p.organisation_id = o.id
-WHERE o.province_code = '71'
+WHERE o.province_code = $2
 ORDER BY o.code

@@ -1,0 +1,347 @@
+//! Budget, contract, disbursed and remaining grouped by any dimensions, with
+//! disbursement percentages; the rates of reporting, linking, contracting and
+//! completion; and their month-by-month curves from the e-LAAS history.
+
+use super::frames::{YearFrames, SOURCES};
+use super::percent;
+use async_graphql::Enum;
+use polars::prelude::*;
+use std::collections::{HashMap, HashSet};
+
+/// What an aggregate can be grouped by.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Dimension {
+    /// จังหวัด
+    Province,
+    /// อบจ., เทศบาล, อบต., …
+    OrganisationKind,
+    /// อปท.
+    Organisation,
+    /// ด้าน
+    Sector,
+    /// ประเภทกิจกรรม
+    ActivityType,
+    /// แหล่งเงิน: contract and disbursed are shared among an approval's
+    /// sources in proportion to their amounts.
+    FundingSource,
+    /// แผนแม่บท of the report's master-plan goal ("" when not linked)
+    MasterPlan,
+    /// แผนย่อย of the report's sub-plan goal ("" when not linked)
+    SubPlan,
+    /// Month of the fiscal year (figures as of its end, from the e-LAAS history)
+    Month,
+}
+
+impl Dimension {
+    fn column(self) -> &'static str {
+        match self {
+            Dimension::Province => "province_code",
+            Dimension::OrganisationKind => "kind",
+            Dimension::Organisation => "organisation_id",
+            Dimension::Sector => "sector",
+            Dimension::ActivityType => "activity_type",
+            Dimension::FundingSource => "funding_source",
+            Dimension::MasterPlan => "master_plan",
+            Dimension::SubPlan => "sub_plan",
+            Dimension::Month => "month",
+        }
+    }
+}
+
+/// One group's figures; money in satang.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    /// The value of each dimension grouped by, in order, as text.
+    pub key: Vec<String>,
+    pub approvals: i64,
+    pub budget: i64,
+    pub contract: i64,
+    pub disbursed: i64,
+    pub remaining: i64,
+}
+
+impl Group {
+    /// Disbursed as a percentage of the budget.
+    pub fn pct_of_budget(&self) -> Option<f64> {
+        percent(self.disbursed as f64, self.budget as f64)
+    }
+
+    /// Disbursed as a percentage of the contract amount.
+    pub fn pct_of_contract(&self) -> Option<f64> {
+        percent(self.disbursed as f64, self.contract as f64)
+    }
+}
+
+/// The facts, narrowed to `ids` when a filter chose them.
+fn facts(frames: &YearFrames, ids: Option<&HashSet<i64>>) -> PolarsResult<DataFrame> {
+    let Some(ids) = ids else {
+        return Ok(frames.facts.clone());
+    };
+    let mask: BooleanChunked = frames
+        .facts
+        .column("approval_id")?
+        .i64()?
+        .iter()
+        .map(|id| id.is_some_and(|id| ids.contains(&id)))
+        .collect();
+    frames.facts.filter(&mask)
+}
+
+/// One row per approval and funding source with a non-zero amount; contract
+/// and disbursed shared by the source's part of the amount.
+fn by_source(facts: DataFrame) -> PolarsResult<LazyFrame> {
+    let parts: Vec<LazyFrame> = SOURCES
+        .iter()
+        .map(|s| {
+            let part = col(format!("src_{s}"));
+            let share = |c: &str| {
+                when(col("amount").gt(lit(0i64)))
+                    .then((col(c) * part.clone()) / col("amount"))
+                    .otherwise(lit(0i64))
+            };
+            facts
+                .clone()
+                .lazy()
+                .filter(part.clone().gt(lit(0i64)))
+                .with_columns([
+                    lit(s.to_string()).alias("funding_source"),
+                    share("contract").alias("contract"),
+                    share("disbursed").alias("disbursed"),
+                    part.clone().alias("budget"),
+                    (part.clone() - share("disbursed")).alias("remaining"),
+                ])
+        })
+        .collect();
+    concat(parts, UnionArgs::default())
+}
+
+/// Month by month, each approval's newest contract and disbursed figures so
+/// far (carried forward from the last snapshot).
+pub fn monthly(frames: &YearFrames) -> PolarsResult<HashMap<i64, [(i64, i64); 12]>> {
+    let s = &frames.snapshots;
+    let ids = s.column("approval_id")?.i64()?;
+    let months = s.column("month")?.i32()?;
+    let contract = s.column("contract")?.i64()?;
+    let disbursed = s.column("disbursed")?.i64()?;
+    let mut out: HashMap<i64, [(i64, i64); 12]> = HashMap::new();
+    // Rows come ordered by approval and month (snapshots.sql).
+    for (((id, m), c), d) in ids
+        .iter()
+        .zip(months.iter())
+        .zip(contract.iter())
+        .zip(disbursed.iter())
+    {
+        let (Some(id), Some(m), Some(c), Some(d)) = (id, m, c, d) else {
+            continue;
+        };
+        let Ok(m) = usize::try_from(m) else { continue };
+        let figures = out.entry(id).or_insert([(0, 0); 12]);
+        for slot in figures.iter_mut().skip(m) {
+            *slot = (c, d);
+        }
+    }
+    Ok(out)
+}
+
+/// The facts with contract, disbursed and remaining as of the end of month `m`.
+fn as_of_month(
+    facts: &DataFrame,
+    curves: &HashMap<i64, [(i64, i64); 12]>,
+    m: usize,
+) -> PolarsResult<DataFrame> {
+    let ids = facts.column("approval_id")?.i64()?;
+    let figures: Vec<(i64, i64)> = ids
+        .iter()
+        .map(|id| {
+            id.and_then(|id| curves.get(&id))
+                .map(|f| f[m])
+                .unwrap_or((0, 0))
+        })
+        .collect();
+    let mut df = facts.clone();
+    df.with_column(Column::new(
+        "contract".into(),
+        figures.iter().map(|f| f.0).collect::<Vec<_>>(),
+    ))?;
+    df.with_column(Column::new(
+        "disbursed".into(),
+        figures.iter().map(|f| f.1).collect::<Vec<_>>(),
+    ))?;
+    df.with_column(Column::new("month".into(), vec![m as i32; df.height()]))?;
+    let remaining = df.column("budget")?.i64()? - df.column("disbursed")?.i64()?;
+    df.with_column(remaining.with_name("remaining".into()).into_column())?;
+    Ok(df)
+}
+
+/// Groups the (filtered) facts by `dims` and sums the money.
+pub fn grouped(
+    frames: &YearFrames,
+    dims: &[Dimension],
+    ids: Option<&HashSet<i64>>,
+) -> PolarsResult<Vec<Group>> {
+    let base = facts(frames, ids)?;
+    let inputs: Vec<DataFrame> = if dims.contains(&Dimension::Month) {
+        let curves = monthly(frames)?;
+        (0..12)
+            .map(|m| as_of_month(&base, &curves, m))
+            .collect::<PolarsResult<_>>()?
+    } else {
+        vec![base]
+    };
+    let mut groups = Vec::new();
+    for df in inputs {
+        let lf = if dims.contains(&Dimension::FundingSource) {
+            by_source(df)?
+        } else {
+            df.lazy()
+        };
+        groups.extend(sum_by(lf, dims)?);
+    }
+    groups.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(groups)
+}
+
+fn sum_by(lf: LazyFrame, dims: &[Dimension]) -> PolarsResult<Vec<Group>> {
+    let keys: Vec<Expr> = dims
+        .iter()
+        .map(|d| col(d.column()).cast(DataType::String))
+        .collect();
+    let money = |c: &str| col(c).sum().alias(c);
+    let aggs = vec![
+        len().cast(DataType::Int64).alias("approvals"),
+        money("budget"),
+        money("contract"),
+        money("disbursed"),
+        money("remaining"),
+    ];
+    let df = if keys.is_empty() {
+        lf.select(aggs).collect()?
+    } else {
+        lf.group_by(keys).agg(aggs).collect()?
+    };
+    let key_cols: Vec<Vec<String>> = dims
+        .iter()
+        .map(|d| -> PolarsResult<Vec<String>> {
+            Ok(df
+                .column(d.column())?
+                .str()?
+                .iter()
+                .map(|v| v.unwrap_or("").to_string())
+                .collect())
+        })
+        .collect::<PolarsResult<_>>()?;
+    let num = |c: &str| -> PolarsResult<Vec<i64>> {
+        Ok(df
+            .column(c)?
+            .cast(&DataType::Int64)?
+            .i64()?
+            .iter()
+            .map(|v| v.unwrap_or(0))
+            .collect())
+    };
+    let (n, budget, contract, disbursed, remaining) = (
+        num("approvals")?,
+        num("budget")?,
+        num("contract")?,
+        num("disbursed")?,
+        num("remaining")?,
+    );
+    Ok((0..df.height())
+        .map(|i| Group {
+            key: key_cols.iter().map(|k| k[i].clone()).collect(),
+            approvals: n[i],
+            budget: budget[i],
+            contract: contract[i],
+            disbursed: disbursed[i],
+            remaining: remaining[i],
+        })
+        .filter(|g| g.approvals > 0)
+        .collect())
+}
+
+/// How many approvals reached each stage, and the share of money disbursed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Rates {
+    pub approvals: i64,
+    pub reported: i64,
+    pub linked: i64,
+    pub contracted: i64,
+    pub completed: i64,
+    pub budget: i64,
+    pub disbursed: i64,
+}
+
+/// One month's point of the curves.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MonthPoint {
+    /// 0 = October … 11 = September.
+    pub month: usize,
+    pub contracted: i64,
+    pub contract: i64,
+    pub disbursed: i64,
+}
+
+/// The rates of the (filtered) facts, and their month-by-month curve.
+pub fn rates(
+    frames: &YearFrames,
+    ids: Option<&HashSet<i64>>,
+) -> PolarsResult<(Rates, Vec<MonthPoint>)> {
+    let base = facts(frames, ids)?;
+    let count = |c: &str| col(c).cast(DataType::Int64).sum().alias(c);
+    let df = base
+        .clone()
+        .lazy()
+        .select([
+            len().cast(DataType::Int64).alias("approvals"),
+            count("reported"),
+            count("linked"),
+            count("contracted"),
+            count("completed"),
+            col("budget").sum().alias("budget"),
+            col("disbursed").sum().alias("disbursed"),
+        ])
+        .collect()?;
+    let get = |c: &str| -> PolarsResult<i64> {
+        Ok(df
+            .column(c)?
+            .cast(&DataType::Int64)?
+            .i64()?
+            .get(0)
+            .unwrap_or(0))
+    };
+    let rates = Rates {
+        approvals: get("approvals")?,
+        reported: get("reported")?,
+        linked: get("linked")?,
+        contracted: get("contracted")?,
+        completed: get("completed")?,
+        budget: get("budget")?,
+        disbursed: get("disbursed")?,
+    };
+    let curves = monthly(frames)?;
+    let ids_in: Vec<i64> = base
+        .column("approval_id")?
+        .i64()?
+        .iter()
+        .flatten()
+        .collect();
+    let curve = (0..12)
+        .map(|m| {
+            let mut point = MonthPoint {
+                month: m,
+                contracted: 0,
+                contract: 0,
+                disbursed: 0,
+            };
+            for id in &ids_in {
+                if let Some((c, d)) = curves.get(id).map(|f| f[m]) {
+                    point.contracted += i64::from(c > 0);
+                    point.contract += c;
+                    point.disbursed += d;
+                }
+            }
+            point
+        })
+        .collect();
+    Ok((rates, curve))
+}

@@ -1,0 +1,249 @@
+//! Performance scores: per organisation, documented components (each a share
+//! from 0 to 1), weighted by weights an administrator sets, with ranks in the
+//! province and the nation. See docs/performance-score.md.
+
+use super::frames::YearFrames;
+use polars::prelude::*;
+use std::collections::HashMap;
+
+/// The components, in the order they are shown.
+pub const COMPONENTS: [&str; 6] = [
+    "plan_to_budget",
+    "reporting",
+    "elaas_link",
+    "disbursement",
+    "completion",
+    "timeliness",
+];
+
+/// One organisation's score.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Score {
+    pub organisation_id: i64,
+    pub code: String,
+    pub name: String,
+    pub province_code: String,
+    /// Each component's value (0–1), none where it cannot be measured.
+    pub components: Vec<(&'static str, Option<f64>)>,
+    /// 0–100, none when no component can be measured.
+    pub score: Option<f64>,
+    pub rank_in_province: Option<i64>,
+    pub rank_in_nation: Option<i64>,
+}
+
+/// Scores of every organisation, best first; ranks over the whole country.
+pub fn compute(frames: &YearFrames) -> PolarsResult<Vec<Score>> {
+    let count = |c: &str| col(c).cast(DataType::Int64).sum().alias(c);
+    let per_org = frames
+        .facts
+        .clone()
+        .lazy()
+        .group_by([col("organisation_id")])
+        .agg([
+            len().cast(DataType::Int64).alias("approved"),
+            count("reported"),
+            count("linked"),
+            count("completed"),
+            count("on_time"),
+            col("budget").sum().alias("budget"),
+            col("disbursed").sum().alias("disbursed"),
+        ]);
+    let planned = frames
+        .plan_counts
+        .clone()
+        .lazy()
+        .filter(col("plan_year").eq(lit(frames.fiscal_year)))
+        .select([col("organisation_id"), col("projects").alias("planned")]);
+    let zero = |c: &str| col(c).fill_null(lit(0i64));
+    let df = frames
+        .organisations
+        .clone()
+        .lazy()
+        .left_join(per_org, col("organisation_id"), col("organisation_id"))
+        .left_join(planned, col("organisation_id"), col("organisation_id"))
+        .with_columns([
+            zero("approved"),
+            zero("reported"),
+            zero("linked"),
+            zero("completed"),
+            zero("on_time"),
+            zero("budget"),
+            zero("disbursed"),
+            zero("planned"),
+        ])
+        .with_columns([
+            share(
+                col("approved"),
+                col("planned") + col("projects_added"),
+                true,
+            )
+            .alias("plan_to_budget"),
+            share(col("reported"), col("approved"), false).alias("reporting"),
+            share(col("linked"), col("approved"), false).alias("elaas_link"),
+            share(col("disbursed"), col("budget"), true).alias("disbursement"),
+            share(col("completed"), col("approved"), false).alias("completion"),
+            if frames.has_report_deadline {
+                share(col("on_time"), col("reported"), false)
+            } else {
+                lit(NULL).cast(DataType::Float64)
+            }
+            .alias("timeliness"),
+        ])
+        .collect()?;
+    let mut scores = to_scores(&df, &frames.weights)?;
+    rank(&mut scores);
+    Ok(scores)
+}
+
+/// part / whole as a float (capped at 1 when `cap`), null when whole is 0.
+fn share(part: Expr, whole: Expr, cap: bool) -> Expr {
+    let ratio = part.cast(DataType::Float64) / whole.clone().cast(DataType::Float64);
+    let ratio = if cap {
+        when(ratio.clone().gt(lit(1.0)))
+            .then(lit(1.0))
+            .otherwise(ratio)
+    } else {
+        ratio
+    };
+    when(whole.gt(lit(0i64)))
+        .then(ratio)
+        .otherwise(lit(NULL).cast(DataType::Float64))
+}
+
+fn to_scores(df: &DataFrame, weights: &[(String, f64)]) -> PolarsResult<Vec<Score>> {
+    let strs = |c: &str| -> PolarsResult<Vec<String>> {
+        Ok(df
+            .column(c)?
+            .str()?
+            .iter()
+            .map(|v| v.unwrap_or("").to_string())
+            .collect())
+    };
+    let ids: Vec<i64> = df
+        .column("organisation_id")?
+        .i64()?
+        .iter()
+        .map(|v| v.unwrap_or(0))
+        .collect();
+    let (codes, names, provinces) = (strs("code")?, strs("name")?, strs("province_code")?);
+    let values: Vec<Vec<Option<f64>>> = COMPONENTS
+        .iter()
+        .map(|c| Ok(df.column(c)?.f64()?.iter().collect()))
+        .collect::<PolarsResult<_>>()?;
+    let weight: HashMap<&str, f64> = weights.iter().map(|(c, w)| (c.as_str(), *w)).collect();
+    Ok((0..df.height())
+        .map(|i| {
+            let components: Vec<(&'static str, Option<f64>)> = COMPONENTS
+                .iter()
+                .enumerate()
+                .map(|(k, c)| (*c, values[k][i]))
+                .collect();
+            Score {
+                organisation_id: ids[i],
+                code: codes[i].clone(),
+                name: names[i].clone(),
+                province_code: provinces[i].clone(),
+                score: weighted(&components, &weight),
+                components,
+                rank_in_province: None,
+                rank_in_nation: None,
+            }
+        })
+        .collect())
+}
+
+/// 100 × Σ weight × value / Σ weight over the components that can be measured.
+pub fn weighted(components: &[(&str, Option<f64>)], weights: &HashMap<&str, f64>) -> Option<f64> {
+    let (mut sum, mut total) = (0.0, 0.0);
+    for (name, value) in components {
+        let w = weights.get(name).copied().unwrap_or(0.0);
+        if let (Some(v), true) = (value, w > 0.0) {
+            sum += w * v;
+            total += w;
+        }
+    }
+    (total > 0.0).then(|| (sum / total * 10_000.0).round() / 100.0)
+}
+
+/// Orders best first (then by code) and gives competition ranks (1, 2, 2, 4):
+/// in the nation, and within each province.
+fn rank(scores: &mut [Score]) {
+    scores.sort_by(|a, b| {
+        b.score
+            .partial_cmp(&a.score)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.code.cmp(&b.code))
+    });
+    let mut better_in_province: HashMap<String, (i64, Option<f64>, i64)> = HashMap::new();
+    let (mut seen, mut last, mut last_rank) = (0i64, None::<f64>, 0i64);
+    for s in scores.iter_mut() {
+        let Some(score) = s.score else { continue };
+        seen += 1;
+        if last != Some(score) {
+            last_rank = seen;
+            last = Some(score);
+        }
+        s.rank_in_nation = Some(last_rank);
+        let entry = better_in_province
+            .entry(s.province_code.clone())
+            .or_insert((0, None, 0));
+        entry.0 += 1;
+        if entry.1 != Some(score) {
+            entry.2 = entry.0;
+            entry.1 = Some(score);
+        }
+        s.rank_in_province = Some(entry.2);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weighting_skips_what_cannot_be_measured() {
+        let w: HashMap<&str, f64> =
+            [("reporting", 2.0), ("completion", 1.0), ("timeliness", 1.0)].into();
+        let c = [
+            ("reporting", Some(0.5)),
+            ("completion", Some(1.0)),
+            ("timeliness", None),
+        ];
+        assert_eq!(weighted(&c, &w), Some(66.67));
+        assert_eq!(weighted(&[("reporting", None)], &w), None);
+    }
+
+    #[test]
+    fn ties_share_a_rank() {
+        let s = |code: &str, province: &str, score: Option<f64>| Score {
+            organisation_id: 0,
+            code: code.into(),
+            name: String::new(),
+            province_code: province.into(),
+            components: vec![],
+            score,
+            rank_in_province: None,
+            rank_in_nation: None,
+        };
+        let mut v = vec![
+            s("a", "71", Some(50.0)),
+            s("b", "72", Some(80.0)),
+            s("c", "71", Some(80.0)),
+            s("d", "71", None),
+        ];
+        rank(&mut v);
+        let ranks: Vec<(&str, Option<i64>, Option<i64>)> = v
+            .iter()
+            .map(|x| (x.code.as_str(), x.rank_in_nation, x.rank_in_province))
+            .collect();
+        assert_eq!(
+            ranks,
+            vec![
+                ("b", Some(1), Some(1)),
+                ("c", Some(1), Some(1)),
+                ("a", Some(3), Some(2)),
+                ("d", None, None)
+            ]
+        );
+    }
+}

@@ -1,0 +1,18 @@
+-- The newest e-LAAS figures of each approval of fiscal year $1 in each month
+-- of the year, as (approval, month index: 0 = October … 11 = September,
+-- contract, disbursed) in satang. Figures dated before October count for
+-- October; figures after September are left out.
+SELECT DISTINCT ON (approval_id, month) approval_id, month, contract, disbursed
+FROM (
+    SELECT ba.id AS approval_id,
+           greatest(0, (extract(year FROM s.as_of)::int * 12 + extract(month FROM s.as_of)::int)
+                       - ((($1 - 543) - 1) * 12 + 10)) AS month,
+           s.as_of,
+           (s.contract_amount * 100)::bigint AS contract,
+           (s.disbursed * 100)::bigint AS disbursed
+    FROM budget_approvals ba
+    JOIN elaas_snapshots s ON s.elaas_item_id = ba.elaas_item_id
+    WHERE ba.fiscal_year = $1
+) t
+WHERE month <= 11
+ORDER BY approval_id, month, as_of DESC

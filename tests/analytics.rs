@@ -1,0 +1,511 @@
+//! The analytics layer: the manual's tracking report on the demo, the
+//! dashboards in queries/, every polars figure against plain SQL on random
+//! data, defined answers for empty cases, fresh figures after a write.
+
+mod common;
+
+use common::TestDb;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+fn row<'a>(report: &'a Value, code: &str) -> &'a Value {
+    report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["organisationCode"] == code)
+        .unwrap()
+}
+
+fn plan(r: &Value) -> Vec<i64> {
+    r["planProjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["projects"].as_i64().unwrap())
+        .collect()
+}
+
+/// recordingDone, strategies, plan projects, planApproved, added, approved,
+/// reported, contracted, disbursed, fully disbursed, completed.
+fn manual_row(r: &Value) -> (bool, i64, Vec<i64>, bool, [i64; 7]) {
+    let n = |k: &str| r[k].as_i64().unwrap();
+    (
+        r["recordingDone"].as_bool().unwrap(),
+        n("strategies"),
+        plan(r),
+        r["planApproved"].as_bool().unwrap(),
+        [
+            n("projectsAdded"),
+            n("budgetApproved"),
+            n("reported"),
+            n("contracted"),
+            n("disbursed"),
+            n("fullyDisbursed"),
+            n("completed"),
+        ],
+    )
+}
+
+#[tokio::test]
+async fn the_tracking_report_reproduces_the_manuals_kanchanaburi_rows() {
+    let db = TestDb::demo().await;
+    let data = db
+        .graphql_ok(
+            include_str!("../queries/tracking-report.graphql"),
+            json!({}),
+        )
+        .await;
+    let report = &data["monitoringReport"];
+    assert_eq!(report["planYears"], json!([2561, 2562, 2563, 2564, 2565]));
+    assert_eq!(
+        manual_row(row(report, "7100101")),
+        (
+            true,
+            6,
+            vec![143, 212, 274, 364, 236],
+            true,
+            [130, 0, 0, 0, 0, 0, 0]
+        )
+    );
+    assert_eq!(
+        manual_row(row(report, "7100102")),
+        (
+            true,
+            7,
+            vec![244, 271, 219, 157, 144],
+            true,
+            [85, 105, 24, 24, 21, 14, 6]
+        )
+    );
+    assert_eq!(
+        manual_row(row(report, "7100103")),
+        (
+            true,
+            5,
+            vec![128, 78, 75, 82, 74],
+            true,
+            [41, 63, 0, 21, 20, 14, 0]
+        )
+    );
+    assert_eq!(
+        manual_row(row(report, "7100104")),
+        (
+            true,
+            7,
+            vec![206, 200, 219, 186, 168],
+            true,
+            [226, 158, 0, 67, 64, 31, 0]
+        )
+    );
+    let hadyai = row(report, "7100001");
+    assert_eq!(hadyai["budgetApproved"], 4);
+    assert_eq!(hadyai["reported"], 1);
+    assert_eq!(hadyai["kind"], "SAO");
+    // Totals are the sums of the rows; the nation is this one province here.
+    let totals = &report["provinceTotals"];
+    assert_eq!(totals["organisations"], 5);
+    assert_eq!(totals["budgetApproved"], 4 + 105 + 63 + 158);
+    assert_eq!(totals["reported"], 25);
+    assert_eq!(totals["contracted"], 24 + 21 + 67);
+    assert_eq!(totals["fullyDisbursed"], 14 + 14 + 31);
+    assert_eq!(plan(totals), vec![721, 761, 787, 793, 622]);
+    assert_eq!(
+        report["nationalTotals"]["budgetApproved"],
+        totals["budgetApproved"]
+    );
+}
+
+#[tokio::test]
+async fn the_province_overview_and_league_table_run_on_the_demo() {
+    let db = TestDb::demo().await;
+    let overview = db
+        .graphql_ok(
+            include_str!("../queries/province-overview.graphql"),
+            json!({}),
+        )
+        .await;
+    let rates = &overview["rates"];
+    assert_eq!(rates["approvals"], 330);
+    assert_eq!(rates["reportingRate"], 7.58); // 25 of 330
+    assert_eq!(rates["completionRate"], 1.82); // 6 of 330
+    assert_eq!(rates["months"].as_array().unwrap().len(), 12);
+    assert_eq!(rates["months"][0]["monthBE"], "10/2563");
+    assert_eq!(rates["months"][5]["month"], "2021-03");
+    let totals = &overview["byKind"]["totals"];
+    assert_eq!(totals["approvals"], 330);
+    assert_eq!(overview["byKind"]["groups"][0]["key"][0]["value"], "sao");
+    assert_eq!(overview["byKind"]["groups"][0]["budget"], totals["budget"]);
+    // All the e-LAAS figures of the demo are dated 31/03/2564: the curve is
+    // flat at zero before March and at the year's figures from March on.
+    assert_eq!(rates["months"][4]["disbursed"], "0.00");
+    assert_eq!(rates["months"][5]["disbursed"], totals["disbursed"]);
+    assert_eq!(rates["months"][11]["disbursed"], totals["disbursed"]);
+
+    let league = db
+        .graphql_ok(include_str!("../queries/league-table.graphql"), json!({}))
+        .await;
+    let table = &league["performanceScores"];
+    assert_eq!(table["totalCount"], 5);
+    let nodes: Vec<&Value> = table["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["node"])
+        .collect();
+    let scores: Vec<f64> = nodes.iter().map(|n| n["score"].as_f64().unwrap()).collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "best first: {scores:?}"
+    );
+    assert_eq!(nodes[0]["rankInNation"], 1);
+    assert_eq!(nodes[0]["components"].as_array().unwrap().len(), 6);
+    assert_eq!(league["scoreWeights"].as_array().unwrap().len(), 6);
+}
+
+/// code, strategies, plan projects per year, plan approved, added, approved,
+/// reported, contracted, disbursed, fully disbursed, completed
+type TrackingRow = (
+    String,
+    i64,
+    Vec<i64>,
+    bool,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+);
+
+async fn random_data() -> TestDb {
+    let db = TestDb::empty().await;
+    sqlx::raw_sql(include_str!("sql/generate_random.sql"))
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    db
+}
+
+/// SQL truth: (key, approvals, budget, contract, disbursed, remaining) in satang.
+async fn sql_groups(db: &TestDb, key: &str) -> HashMap<String, [i64; 5]> {
+    let sql = format!(
+        "SELECT ({key})::text, count(*), sum((coalesce(elaas_budget, amount) * 100)::bigint)::bigint,
+                sum((coalesce(contract_amount, 0) * 100)::bigint)::bigint, sum((coalesce(disbursed, 0) * 100)::bigint)::bigint,
+                sum((coalesce(remaining, amount) * 100)::bigint)::bigint
+         FROM approval_facts WHERE fiscal_year = 2564 GROUP BY 1"
+    );
+    let rows: Vec<(String, i64, i64, i64, i64, i64)> =
+        sqlx::query_as(&sql).fetch_all(&db.pool).await.unwrap();
+    rows.into_iter()
+        .map(|r| (r.0, [r.1, r.2, r.3, r.4, r.5]))
+        .collect()
+}
+
+fn satang(v: &Value) -> i64 {
+    let d: rust_decimal::Decimal = v.as_str().unwrap().parse().unwrap();
+    (d * rust_decimal::Decimal::from(100)).try_into().unwrap()
+}
+
+async fn graphql_groups(db: &TestDb, dimension: &str) -> HashMap<String, [i64; 5]> {
+    let data = db
+        .graphql_ok(
+            "query ($d: [Dimension!]!) { disbursement(fiscalYear: 2564, groupBy: $d) {
+               groups { key { value } approvals budget contractAmount disbursed remaining } } }",
+            json!({"d": [dimension]}),
+        )
+        .await;
+    data["disbursement"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["key"][0]["value"].as_str().unwrap().to_string(),
+                [
+                    g["approvals"].as_i64().unwrap(),
+                    satang(&g["budget"]),
+                    satang(&g["contractAmount"]),
+                    satang(&g["disbursed"]),
+                    satang(&g["remaining"]),
+                ],
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_polars_figure_equals_plain_sql_on_random_data() {
+    let db = random_data().await;
+    for (dimension, key) in [
+        ("PROVINCE", "province_code"),
+        ("SECTOR", "sector"),
+        ("ORGANISATION_KIND", "organisation_kind"),
+        ("ORGANISATION", "organisation_code"),
+    ] {
+        let polars = graphql_groups(&db, dimension).await;
+        let sql = sql_groups(&db, key).await;
+        assert!(!sql.is_empty());
+        assert_eq!(polars, sql, "grouped by {dimension}");
+    }
+    // Funding sources share contract and disbursed by amount (integer satang).
+    let by_source: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+        "WITH f AS (SELECT f.*, ba.from_general_subsidy AS g, ba.from_own_revenue AS o FROM approval_facts f
+                    JOIN budget_approvals ba ON ba.id = f.id WHERE f.fiscal_year = 2564),
+              parts AS (SELECT 'GENERAL_SUBSIDY' AS s, (g * 100)::bigint AS part, f.* FROM f WHERE g > 0
+                        UNION ALL SELECT 'OWN_REVENUE', (o * 100)::bigint, f.* FROM f WHERE o > 0)
+         SELECT s, count(*), sum(part)::bigint,
+                sum((coalesce(contract_amount, 0) * 100)::bigint * part / (amount * 100)::bigint)::bigint,
+                sum((coalesce(disbursed, 0) * 100)::bigint * part / (amount * 100)::bigint)::bigint
+         FROM parts GROUP BY s ORDER BY s",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    let polars = graphql_groups(&db, "FUNDING_SOURCE").await;
+    for (source, n, budget, contract, disbursed) in by_source {
+        let p = polars[&source];
+        assert_eq!(
+            [p[0], p[1], p[2], p[3]],
+            [n, budget, contract, disbursed],
+            "{source}"
+        );
+    }
+    // The tracking report of each province equals SQL's counts.
+    for province in ["81", "82", "83"] {
+        let data = db
+            .graphql_ok(
+                include_str!("../queries/tracking-report.graphql"),
+                json!({"provinceCode": province}),
+            )
+            .await;
+        let report = &data["monitoringReport"];
+        let truth: Vec<TrackingRow> = sqlx::query_as(include_str!("sql/tracking_counts.sql"))
+            .bind(2564)
+            .bind(province)
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            report["rows"].as_array().unwrap().len(),
+            20,
+            "every organisation of {province} has a row"
+        );
+        for t in truth {
+            let r = row(report, &t.0);
+            let (_, strategies, years, approved, counts) = manual_row(r);
+            assert_eq!(strategies, t.1, "{}", t.0);
+            let planned: Vec<i64> = t.2.clone();
+            assert_eq!(
+                years.iter().sum::<i64>(),
+                planned.iter().sum::<i64>(),
+                "{}",
+                t.0
+            );
+            assert_eq!(approved, t.3, "{}", t.0);
+            assert_eq!(counts, [t.4, t.5, t.6, t.7, t.8, t.9, t.10], "{}", t.0);
+        }
+    }
+    // Rates equal SQL's shares.
+    let (n, reported, linked, completed): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE reported), count(elaas_item_id), count(*) FILTER (WHERE completed)
+         FROM approval_facts WHERE fiscal_year = 2564 AND province_code = '82'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let rates = db
+        .graphql_ok(r#"{ rates(fiscalYear: 2564, filter: {provinceCode: "82"}) { approvals reportingRate elaasLinkRate completionRate } }"#, json!({}))
+        .await;
+    let pct = |part: i64| ((part as f64 / n as f64) * 10_000.0).round() / 100.0;
+    assert_eq!(rates["rates"]["approvals"], n);
+    assert_eq!(
+        rates["rates"]["reportingRate"].as_f64().unwrap(),
+        pct(reported)
+    );
+    assert_eq!(
+        rates["rates"]["elaasLinkRate"].as_f64().unwrap(),
+        pct(linked)
+    );
+    assert_eq!(
+        rates["rates"]["completionRate"].as_f64().unwrap(),
+        pct(completed)
+    );
+}
+
+#[tokio::test]
+async fn empty_cases_have_defined_answers() {
+    let db = random_data().await;
+    // An empty province: no rows, zero totals.
+    let data = db
+        .graphql_ok(
+            include_str!("../queries/tracking-report.graphql"),
+            json!({"provinceCode": "84"}),
+        )
+        .await;
+    let report = &data["monitoringReport"];
+    assert_eq!(report["rows"], json!([]));
+    assert_eq!(report["provinceTotals"]["organisations"], 0);
+    assert_eq!(report["provinceTotals"]["budgetApproved"], 0);
+    // An organisation without a plan or approvals has a row of zeros.
+    let data = db
+        .graphql_ok(
+            include_str!("../queries/tracking-report.graphql"),
+            json!({"provinceCode": "82"}),
+        )
+        .await;
+    let none = row(&data["monitoringReport"], "8000001");
+    assert_eq!(manual_row(none).4, [0; 7]);
+    assert_eq!(none["planApproved"], false);
+    // Rates of nothing are null, not NaN; groups of nothing are empty.
+    let nothing = db
+        .graphql_ok(
+            r#"{ rates(fiscalYear: 2564, filter: {provinceCode: "84"}) { approvals reportingRate disbursementRate months { contractingRate disbursedPctOfBudget } }
+                 disbursement(fiscalYear: 2564, groupBy: [SECTOR], filter: {provinceCode: "84"}) { groups { approvals } totals { approvals budget disbursedPctOfBudget } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(nothing["rates"]["approvals"], 0);
+    assert_eq!(nothing["rates"]["reportingRate"], json!(null));
+    assert_eq!(nothing["rates"]["disbursementRate"], json!(null));
+    assert_eq!(
+        nothing["rates"]["months"][0],
+        json!({"contractingRate": null, "disbursedPctOfBudget": null})
+    );
+    assert_eq!(nothing["disbursement"]["groups"], json!([]));
+    assert_eq!(
+        nothing["disbursement"]["totals"],
+        json!({"approvals": 0, "budget": "0.00", "disbursedPctOfBudget": null})
+    );
+    // A year without data: every organisation, all zeros, scores null or 0.
+    let empty_year = db.graphql_ok(r#"{ performanceScores(fiscalYear: 2570, first: 100) { totalCount edges { node { score rankInNation } } } }"#, json!({})).await;
+    assert_eq!(empty_year["performanceScores"]["totalCount"], 60);
+    assert!(empty_year["performanceScores"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["node"]["score"].is_null()));
+}
+
+#[tokio::test]
+async fn a_write_is_visible_in_the_next_aggregate() {
+    let db = TestDb::demo().await;
+    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
+    let run = |q: &'static str| {
+        let schema = schema.clone();
+        let pool = db.pool.clone();
+        async move {
+            let request = async_graphql::Request::new(q);
+            serde_json::to_value(
+                schema
+                    .execute(tidtam::graphql::with_loaders(request, &pool))
+                    .await,
+            )
+            .unwrap()
+        }
+    };
+    let q = r#"{ monitoringReport(fiscalYear: 2564, provinceCode: "71") { dataVersion provinceTotals { completed } } }"#;
+    let before = run(q).await;
+    assert_eq!(
+        before["data"]["monitoringReport"]["provinceTotals"]["completed"],
+        6
+    );
+    // One schema, one cache: the frames are built once and reused …
+    let again = run(q).await;
+    assert_eq!(
+        again["data"]["monitoringReport"]["dataVersion"],
+        before["data"]["monitoringReport"]["dataVersion"]
+    );
+    // … until a write bumps the version.
+    sqlx::query("UPDATE project_reports SET completed = true, completed_on = '2021-09-30', status = 'completed', summary = 'เสร็จ' WHERE latitude IS NOT NULL")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let after = run(q).await;
+    assert_eq!(
+        after["data"]["monitoringReport"]["provinceTotals"]["completed"],
+        7
+    );
+    assert!(
+        after["data"]["monitoringReport"]["dataVersion"].as_i64()
+            > before["data"]["monitoringReport"]["dataVersion"].as_i64()
+    );
+}
+
+#[tokio::test]
+async fn another_process_writing_rebuilds_the_frames_through_notify() {
+    let db = TestDb::demo().await;
+    let analytics = tidtam::analytics::Analytics::new(db.pool.clone());
+    analytics.listen();
+    let first = analytics.frames(2564).await.unwrap().version;
+    // "Another process": a separate connection writes.
+    let other = tidtam::db::connect(&db.url).await.unwrap();
+    sqlx::query("UPDATE organisations SET recording_method_set = false WHERE code = '7100001'")
+        .execute(&other)
+        .await
+        .unwrap();
+    let mut rebuilt = None;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if let Some(v) = analytics.cached_version(2564).await.filter(|v| *v > first) {
+            rebuilt = Some(v);
+            break;
+        }
+    }
+    assert!(rebuilt.is_some(), "the listener did not rebuild the frames");
+}
+
+#[tokio::test]
+async fn score_weights_change_the_scores_and_bad_weights_are_refused() {
+    let db = TestDb::demo().await;
+    let q = r#"{ performanceScores(fiscalYear: 2564, first: 10) { edges { node { organisationCode score components { component value } } } } }"#;
+    let score_of = |v: &Value, code: &str| -> f64 {
+        v["performanceScores"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["node"]["organisationCode"] == code)
+            .unwrap()["node"]["score"]
+            .as_f64()
+            .unwrap()
+    };
+    let before = db.graphql_ok(q, json!({})).await;
+    // Row 2 of the manual: reporting 24/105, completion 6/105, linked all.
+    let row2 = before["performanceScores"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["organisationCode"] == "7100102")
+        .unwrap();
+    let components: HashMap<String, Value> = row2["node"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["component"].as_str().unwrap().to_string(),
+                c["value"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(components["reporting"], 22.86);
+    assert_eq!(components["completion"], 5.71);
+    assert_eq!(components["elaas_link"], 100.0);
+    let only_reporting = json!({"w": [
+        {"component": "plan_to_budget", "weight": 0.0}, {"component": "reporting", "weight": 1.0},
+        {"component": "elaas_link", "weight": 0.0}, {"component": "disbursement", "weight": 0.0},
+        {"component": "completion", "weight": 0.0}, {"component": "timeliness", "weight": 0.0}]});
+    let set =
+        "mutation ($w: [ScoreWeightInput!]!) { setScoreWeights(weights: $w) { component weight } }";
+    db.graphql_ok(set, only_reporting).await;
+    let after = db.graphql_ok(q, json!({})).await;
+    assert_eq!(score_of(&after, "7100102"), 22.86);
+    assert_ne!(score_of(&before, "7100102"), 22.86);
+    let bad = db
+        .graphql(set, json!({"w": [{"component": "luck", "weight": -1.0}]}))
+        .await;
+    let errors = bad["errors"][0]["extensions"]["errors"].as_array().unwrap();
+    assert_eq!(errors[0]["field"], "weights[0].component");
+    assert_eq!(errors[1]["field"], "weights[0].weight");
+}
