@@ -156,6 +156,7 @@ async fn counting_the_demo_reproduces_the_manuals_tracking_rows() {
     let db = TestDb::demo().await;
     let rows: Vec<TrackingRow> = sqlx::query_as(include_str!("sql/tracking_counts.sql"))
         .bind(2564)
+        .bind("71")
         .fetch_all(&db.pool)
         .await
         .unwrap();
