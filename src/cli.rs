@@ -45,6 +45,18 @@ enum Command {
     Demo(ServeArgs),
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Generate a synthetic dataset of national shape into an empty database.
+    Generate {
+        #[arg(long, value_enum, default_value = "province")]
+        scale: crate::generate::Scale,
+        /// Fiscal years with approvals (from 2561).
+        #[arg(long, default_value_t = 1)]
+        years: i32,
+        #[arg(long, default_value_t = 1)]
+        seed: u32,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Reference data: the national plan hierarchy.
     #[command(subcommand)]
     Hierarchy(HierarchyCommand),
@@ -118,6 +130,20 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(args) => serve(args, false).await,
+        Command::Generate {
+            scale,
+            years,
+            seed,
+            db: args,
+        } => {
+            let (pool, _located) = open(&args).await?;
+            db::migrate(&pool).await?;
+            strategy::load::load_shipped(&pool).await?;
+            let opts = crate::generate::Options { scale, years, seed };
+            crate::generate::generate(&pool, opts, |step| eprintln!("generated {step}")).await?;
+            println!("generated a {scale:?} dataset, {years} fiscal year(s), seed {seed}");
+            Ok(())
+        }
         Command::Demo(args) => serve(args, true).await,
         Command::Hierarchy(HierarchyCommand::Load {
             file,

@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod elaas;
 pub mod error;
+pub mod generate;
 pub mod graphql;
 pub mod http;
 pub mod organisations;
