@@ -37,21 +37,96 @@ async fn post_graphql_answers_the_first_query() {
 }
 
 #[tokio::test]
-async fn get_graphql_serves_graphiql_to_a_browser_and_healthz_checks_the_database() {
+async fn graphiql_and_the_sdl_have_their_own_paths_and_healthz_checks_the_database() {
     let db = TestDb::demo().await;
     let base = serve(&db).await;
     let client = reqwest::Client::new();
-    let page = client
-        .get(format!("{base}/graphql"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let page = client.get(format!("{base}/graphiql")).send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("graphiql"));
+    let sdl = client
+        .get(format!("{base}/schema.graphql"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(sdl, tidtam::graphql::sdl());
     let health = client.get(format!("{base}/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
     db.pool.close().await;
     let down = client.get(format!("{base}/healthz")).send().await.unwrap();
     assert_eq!(down.status(), 503);
+}
+
+#[tokio::test]
+async fn the_endpoint_follows_the_graphql_over_http_spec() {
+    let db = TestDb::demo().await;
+    let base = serve(&db).await;
+    let client = reqwest::Client::new();
+    let url = format!("{base}/graphql");
+    // A form or text body (a cross-site "simple request") is refused unread.
+    let form = client
+        .post(&url)
+        .header("content-type", "text/plain")
+        .body(r#"{"query":"mutation { __typename }"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 415);
+    // Media types follow Accept.
+    let ask = |accept: &'static str| {
+        client
+            .post(&url)
+            .header("accept", accept)
+            .json(&json!({"query": "{ planEditions { code } }"}))
+            .send()
+    };
+    let gr = ask("application/graphql-response+json").await.unwrap();
+    assert!(gr.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/graphql-response+json"));
+    let js = ask("application/json").await.unwrap();
+    assert!(js.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    assert_eq!(ask("text/html").await.unwrap().status(), 406);
+    // A request error has no data: 400 under graphql-response+json, 200 under json.
+    let bad = |accept: &'static str| {
+        client
+            .post(&url)
+            .header("accept", accept)
+            .json(&json!({"query": "{ nope }"}))
+            .send()
+    };
+    let strict = bad("application/graphql-response+json").await.unwrap();
+    assert_eq!(strict.status(), 400);
+    let body: serde_json::Value = strict.json().await.unwrap();
+    assert!(
+        body.get("data").is_none() && body["errors"].is_array(),
+        "{body}"
+    );
+    assert_eq!(bad("application/json").await.unwrap().status(), 200);
+    // GET runs queries, never mutations.
+    let q = client
+        .get(&url)
+        .query(&[("query", "{ planEditions { code } }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(q.status(), 200);
+    let m = client
+        .get(&url)
+        .query(&[(
+            "query",
+            "mutation { reopenReport(input: {id: \"x\", version: 1}) { id } }",
+        )])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(m.status(), 405);
+    assert_eq!(m.headers()["allow"], "POST");
 }

@@ -1,15 +1,19 @@
-//! The HTTP surface: `POST /graphql`, GraphiQL on `GET /graphql`, `/healthz`.
+//! The HTTP surface: `/graphql` (GraphQL over HTTP), GraphiQL at
+//! `/graphiql`, the SDL at `/schema.graphql`, `/healthz`.
 
-use crate::graphql::{with_loaders, TidtamSchema};
+pub mod graphql_http;
+
+use crate::graphql::TidtamSchema;
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::rejection::GraphQLRejection;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use axum::Router;
 use sqlx::PgPool;
+
+/// Largest request body accepted (a GraphQL document with its variables).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -21,33 +25,23 @@ pub struct AppState {
 /// The router of the whole server.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql", get(graphql_http::get).post(graphql_http::post))
+        .route("/graphiql", get(graphiql))
+        .route("/schema.graphql", get(sdl))
         .route("/healthz", get(healthz))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
 
-async fn graphql_post(State(state): State<AppState>, req: GraphQLRequest) -> GraphQLResponse {
-    // Accounts arrive with the auth issue; until then every caller is anonymous.
-    let request =
-        with_loaders(req.into_inner(), &state.pool).data(crate::audit::Actor::anonymous());
-    state.schema.execute(request).await.into()
+async fn graphiql() -> impl IntoResponse {
+    Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
-/// A browser gets GraphiQL; any other client runs the query in the URL.
-async fn graphql_get(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    req: Result<GraphQLRequest, GraphQLRejection>,
-) -> Response {
-    let wants_html = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
-    match req {
-        Ok(req) if !wants_html => graphql_post(State(state), req).await.into_response(),
-        Err(rejection) if !wants_html => rejection.into_response(),
-        _ => Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response(),
-    }
+async fn sdl(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        state.schema.sdl(),
+    )
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {

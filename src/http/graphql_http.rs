@@ -1,0 +1,264 @@
+//! `/graphql` as the GraphQL-over-HTTP spec asks (graphql-http's audit is
+//! the test):
+//! - the response media type follows `Accept`: `application/graphql-response+json`
+//!   when asked for, `application/json` for `application/json`, `*/*` or no
+//!   `Accept`; 406 when nothing acceptable is asked for;
+//! - a POST body is read only as `application/json` (415 otherwise), so that
+//!   no cross-site "simple request" (form, text/plain) can run a mutation;
+//! - a request error (unparsable body or document, failed validation,
+//!   variables that do not coerce) has no `data`, and is 400 under
+//!   `application/graphql-response+json`, 200 under `application/json`;
+//! - GET runs queries only (405 with `Allow: POST` for a mutation) and keeps
+//!   the `Cache-Control` resolvers ask for.
+
+use super::AppState;
+use crate::audit::Actor;
+use crate::graphql::with_loaders;
+use async_graphql::parser::types::OperationType;
+use async_graphql::{Request, Response, ServerError};
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response as HttpResponse};
+use serde::Deserialize;
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// The media type of the answer.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Media {
+    GraphqlResponse,
+    Json,
+}
+
+impl Media {
+    fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Media::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            Media::Json => "application/json; charset=utf-8",
+        })
+    }
+}
+
+/// The media type `Accept` asks for, if Tidtam can give one.
+pub fn negotiate(headers: &HeaderMap) -> Option<Media> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(Media::Json);
+    };
+    let mut best: Option<(f32, Media)> = None;
+    for part in accept.split(',') {
+        let mut pieces = part.split(';').map(str::trim);
+        let media = pieces.next().unwrap_or("").to_ascii_lowercase();
+        let q: f32 = pieces
+            .find_map(|p| p.strip_prefix("q="))
+            .and_then(|q| q.parse().ok())
+            .unwrap_or(1.0);
+        let kind = match media.as_str() {
+            GRAPHQL_RESPONSE => Media::GraphqlResponse,
+            JSON | "*/*" | "application/*" => Media::Json,
+            _ => continue,
+        };
+        if q > 0.0
+            && best.is_none_or(|(bq, bm)| {
+                q > bq || (q == bq && bm == Media::Json && kind == Media::GraphqlResponse)
+            })
+        {
+            best = Some((q, kind));
+        }
+    }
+    best.map(|(_, m)| m)
+}
+
+#[derive(Deserialize)]
+struct Body {
+    query: Option<serde_json::Value>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<serde_json::Value>,
+    variables: Option<serde_json::Value>,
+    extensions: Option<serde_json::Value>,
+}
+
+/// A request the server refuses before running it.
+fn request_error(media: Media, status_json: StatusCode, message: &str) -> HttpResponse {
+    let errors = vec![ServerError::new(message, None)];
+    respond(media, errors_only(&errors), true, status_json, None)
+}
+
+fn errors_only(errors: &[ServerError]) -> serde_json::Value {
+    serde_json::json!({ "errors": errors })
+}
+
+fn respond(
+    media: Media,
+    body: serde_json::Value,
+    request_error: bool,
+    status_json: StatusCode,
+    cache: Option<String>,
+) -> HttpResponse {
+    let status = match (media, request_error) {
+        (Media::GraphqlResponse, true) => StatusCode::BAD_REQUEST,
+        (Media::Json, true) => status_json,
+        _ => StatusCode::OK,
+    };
+    let mut response = (status, body.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media.content_type());
+    if let Some(value) = cache.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().insert(header::CACHE_CONTROL, value);
+    }
+    response
+}
+
+/// Turns a JSON body (POST) or the URL's parameters (GET) into a request.
+fn build(body: Body) -> Result<Request, &'static str> {
+    let Some(serde_json::Value::String(query)) = body.query else {
+        return Err("the request needs a string `query` / คำขอต้องมี query เป็นข้อความ");
+    };
+    let mut request = Request::new(query);
+    match body.operation_name {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::String(name)) => request = request.operation_name(name),
+        Some(_) => return Err("`operationName` must be a string"),
+    }
+    match body.variables {
+        None | Some(serde_json::Value::Null) => {}
+        Some(v @ serde_json::Value::Object(_)) => {
+            request = request.variables(async_graphql::Variables::from_json(v))
+        }
+        Some(_) => return Err("`variables` must be an object"),
+    }
+    match body.extensions {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::Object(map)) => {
+            for (k, v) in map {
+                if let Ok(value) = async_graphql::Value::from_json(v) {
+                    request.extensions.insert(k, value);
+                }
+            }
+        }
+        Some(_) => return Err("`extensions` must be an object"),
+    }
+    Ok(request)
+}
+
+/// The type of the operation the request would run, if the document parses.
+fn operation_type(request: &Request) -> Option<OperationType> {
+    let doc = async_graphql::parser::parse_query(&request.query).ok()?;
+    let ops: Vec<_> = doc.operations.iter().collect();
+    let chosen = match &request.operation_name {
+        Some(name) => ops
+            .into_iter()
+            .find(|(n, _)| n.map(|n| n.as_str()) == Some(name.as_str())),
+        None if ops.len() == 1 => ops.into_iter().next(),
+        None => None,
+    };
+    chosen.map(|(_, op)| op.node.ty)
+}
+
+async fn execute(state: &AppState, media: Media, request: Request, get: bool) -> HttpResponse {
+    let request = with_loaders(request, &state.pool).data(Actor::anonymous());
+    let response: Response = state.schema.execute(request).await;
+    // Errors raised before execution carry no path, and leave no data.
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let cache = get.then(|| response.cache_control.value()).flatten();
+    let body = if request_error {
+        errors_only(&response.errors)
+    } else {
+        serde_json::to_value(&response).unwrap_or_else(|_| serde_json::json!({"errors": []}))
+    };
+    respond(media, body, request_error, StatusCode::OK, cache)
+}
+
+/// `POST /graphql`
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> HttpResponse {
+    let Some(media) = negotiate(&headers) else {
+        return (
+            StatusCode::NOT_ACCEPTABLE,
+            "Accept application/graphql-response+json or application/json",
+        )
+            .into_response();
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.split(';').next().map(str::trim) != Some(JSON) {
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "POST /graphql takes Content-Type: application/json",
+        )
+            .into_response();
+    }
+    let parsed: Result<Body, _> = serde_json::from_slice(&body);
+    let request = match parsed
+        .map_err(|_| "the body is not a JSON object / เนื้อหาคำขอไม่ใช่ JSON")
+        .and_then(build)
+    {
+        Ok(r) => r,
+        Err(why) => return request_error(media, StatusCode::BAD_REQUEST, why),
+    };
+    execute(&state, media, request, false).await
+}
+
+/// `GET /graphql?query=…`: queries only.
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> HttpResponse {
+    let Some(media) = negotiate(&headers) else {
+        return (
+            StatusCode::NOT_ACCEPTABLE,
+            "Accept application/graphql-response+json or application/json",
+        )
+            .into_response();
+    };
+    let params: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let json_param = |name: &str| -> Result<Option<serde_json::Value>, &'static str> {
+        match param(name) {
+            None => Ok(None),
+            Some(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|_| "a JSON parameter does not parse"),
+        }
+    };
+    let body = match (json_param("variables"), json_param("extensions")) {
+        (Ok(variables), Ok(extensions)) => Body {
+            query: param("query").map(serde_json::Value::String),
+            operation_name: param("operationName").map(serde_json::Value::String),
+            variables,
+            extensions,
+        },
+        (Err(why), _) | (_, Err(why)) => return request_error(media, StatusCode::BAD_REQUEST, why),
+    };
+    let request = match build(body) {
+        Ok(r) => r,
+        Err(why) => return request_error(media, StatusCode::BAD_REQUEST, why),
+    };
+    if operation_type(&request) == Some(OperationType::Mutation) {
+        let mut response = (
+            StatusCode::METHOD_NOT_ALLOWED,
+            "mutations are sent with POST",
+        )
+            .into_response();
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    execute(&state, media, request, true).await
+}
