@@ -43,7 +43,30 @@ async fn graphiql_and_the_sdl_have_their_own_paths_and_healthz_checks_the_databa
     let client = reqwest::Client::new();
     let page = client.get(format!("{base}/graphiql")).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("graphiql"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("/graphiql/assets/graphiql.min.js"));
+    assert!(
+        html.contains("query TrackingReport"),
+        "the queries/ documents are tabs"
+    );
+    assert!(!html.contains("https://"), "no asset from another host");
+    let js = client
+        .get(format!("{base}/graphiql/assets/graphiql.min.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(js.status(), 200);
+    assert!(js.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+    assert!(js.bytes().await.unwrap().len() > 500_000);
+    let missing = client
+        .get(format!("{base}/graphiql/assets/nope.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
     let sdl = client
         .get(format!("{base}/schema.graphql"))
         .send()

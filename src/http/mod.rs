@@ -1,13 +1,13 @@
 //! The HTTP surface: `/graphql` (GraphQL over HTTP), GraphiQL at
 //! `/graphiql`, the SDL at `/schema.graphql`, `/healthz`.
 
+pub mod graphiql;
 pub mod graphql_http;
 
 use crate::graphql::TidtamSchema;
-use async_graphql::http::GraphiQLSource;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use sqlx::PgPool;
@@ -26,15 +26,12 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql_http::get).post(graphql_http::post))
-        .route("/graphiql", get(graphiql))
+        .route("/graphiql", get(graphiql::page))
+        .route("/graphiql/assets/{file}", get(graphiql::asset))
         .route("/schema.graphql", get(sdl))
         .route("/healthz", get(healthz))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
-}
-
-async fn graphiql() -> impl IntoResponse {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
 async fn sdl(State(state): State<AppState>) -> impl IntoResponse {
