@@ -460,3 +460,33 @@ async fn limits_refuse_abusive_queries_with_codes() {
     assert_eq!(code(&many), "TOO_MANY_ALIASES");
     assert!(many["data"].is_null());
 }
+
+#[tokio::test]
+async fn elaas_items_lead_back_to_approvals_and_the_calendar_is_readable() {
+    let db = TestDb::demo().await;
+    let data = db
+        .graphql_ok(
+            r#"{ organisation(code: "7100001") { elaasItems(fiscalYear: 2564) { code approvals { name } }
+                 projects(fiscalYear: 2564) { report { submittedOn submittedOnBE } } }
+                 reportingDeadlines(fiscalYear: 2564) { stage dueOnBE } }"#,
+            json!({}),
+        )
+        .await;
+    let items = data["organisation"]["elaasItems"].as_array().unwrap();
+    assert_eq!(items.len(), 4);
+    assert_eq!(items[0]["code"], "2564-SOC-001");
+    assert_eq!(
+        items[0]["approvals"][0]["name"],
+        "โครงการส่งเสริมการออกกำลังกายประกอบดนตรีเพื่อสุขภาพ (แอโรบิคแดนซ์)"
+    );
+    assert_eq!(
+        data["organisation"]["projects"][0]["report"]["submittedOnBE"],
+        "30/04/2564"
+    );
+    let deadlines = data["reportingDeadlines"].as_array().unwrap();
+    assert_eq!(deadlines.len(), 7);
+    assert_eq!(
+        deadlines[0],
+        json!({"stage": "budget_approval", "dueOnBE": "31/10/2563"})
+    );
+}

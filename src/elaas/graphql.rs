@@ -45,6 +45,19 @@ impl ElaasItem {
         loader.load_one(self.id).await.map_err(internal)
     }
 
+    /// The budget approvals linked to this item.
+    async fn approvals(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::budget::BudgetApproval>> {
+        let loader = ctx.data::<DataLoader<super::ApprovalsOfItem>>()?;
+        Ok(loader
+            .load_one(self.id)
+            .await
+            .map_err(internal)?
+            .unwrap_or_default())
+    }
+
     /// Every snapshot of the figures, oldest first: disbursement over time.
     async fn figures(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ElaasSnapshot>> {
         load_children::<ElaasSnapshot>(ctx, self.id).await

@@ -37,3 +37,46 @@ impl Loader<i64> for LatestSnapshotLoader {
         Ok(rows.into_iter().map(|r| (r.elaas_item_id, r)).collect())
     }
 }
+
+/// Loads the approvals linked to each e-LAAS item, by item id.
+pub struct ApprovalsOfItem(pub PgPool);
+
+impl Loader<i64> for ApprovalsOfItem {
+    type Value = Vec<crate::budget::BudgetApproval>;
+    type Error = Arc<sqlx::Error>;
+
+    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let rows: Vec<crate::budget::BudgetApproval> =
+            sqlx::query_as(include_str!("../budget/sql/by_elaas_item.sql"))
+                .bind(ids)
+                .fetch_all(&self.0)
+                .await?;
+        let mut out: HashMap<i64, Self::Value> = ids.iter().map(|id| (*id, Vec::new())).collect();
+        for row in rows {
+            if let Some(item) = row.elaas_item_id {
+                out.entry(item).or_default().push(row);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Loads the e-LAAS items of each organisation, by organisation id.
+pub struct ItemsOfOrganisation(pub PgPool);
+
+impl Loader<i64> for ItemsOfOrganisation {
+    type Value = Vec<ElaasItem>;
+    type Error = Arc<sqlx::Error>;
+
+    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let rows: Vec<ElaasItem> = sqlx::query_as(include_str!("sql/items_by_organisation.sql"))
+            .bind(ids)
+            .fetch_all(&self.0)
+            .await?;
+        let mut out: HashMap<i64, Self::Value> = ids.iter().map(|id| (*id, Vec::new())).collect();
+        for row in rows {
+            out.entry(row.organisation_id).or_default().push(row);
+        }
+        Ok(out)
+    }
+}

@@ -7,4 +7,4 @@ pub mod loader;
 pub mod store;
 
 pub use graphql::{ElaasItem, ElaasSnapshot};
-pub use loader::LatestSnapshotLoader;
+pub use loader::{ApprovalsOfItem, ItemsOfOrganisation, LatestSnapshotLoader};

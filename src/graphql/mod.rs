@@ -144,4 +144,6 @@ pub fn with_loaders(request: Request, pool: &PgPool) -> Request {
         .data(loader(ApprovalsOfYear(p())))
         .data(loader(ApprovalsOfOrganisation(p())))
         .data(loader(HistoryLoader(p())))
+        .data(loader(crate::elaas::ApprovalsOfItem(p())))
+        .data(loader(crate::elaas::ItemsOfOrganisation(p())))
 }

@@ -220,6 +220,24 @@ impl Organisation {
         Ok(pagination::connection(rows, page, total, false, |a| a.id))
     }
 
+    /// The organisation's e-LAAS items, optionally of one fiscal year.
+    async fn elaas_items(
+        &self,
+        ctx: &Context<'_>,
+        fiscal_year: Option<i32>,
+    ) -> async_graphql::Result<Vec<crate::elaas::ElaasItem>> {
+        let loader = ctx.data::<DataLoader<crate::elaas::ItemsOfOrganisation>>()?;
+        let items = loader
+            .load_one(self.id)
+            .await
+            .map_err(internal)?
+            .unwrap_or_default();
+        Ok(items
+            .into_iter()
+            .filter(|i| fiscal_year.is_none_or(|fy| i.fiscal_year == fy))
+            .collect())
+    }
+
     /// รายงานยอดงบประมาณคงเหลือ (e-LAAS): every e-LAAS item of a fiscal year
     /// with its figures as they stood on a date (the newest snapshot on or before it).
     async fn elaas_balance(

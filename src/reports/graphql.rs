@@ -210,6 +210,12 @@ impl ProjectReport {
         self.end_date.map(format_be)
     }
 
+    /// The submission date in the Buddhist Era.
+    #[graphql(name = "submittedOnBE")]
+    async fn submitted_on_be(&self) -> Option<String> {
+        self.submitted_on.map(format_be)
+    }
+
     /// The completion date in the Buddhist Era.
     #[graphql(name = "completedOnBE")]
     async fn completed_on_be(&self) -> Option<String> {
@@ -255,12 +261,46 @@ async fn goal_link(
     }))
 }
 
+/// The deadline of one reporting stage (กรอบเวลาในการส่งข้อมูล).
+#[derive(SimpleObject, sqlx::FromRow, Clone, Debug)]
+#[graphql(complex)]
+pub struct ReportingDeadline {
+    /// ปีงบประมาณ (BE)
+    pub fiscal_year: i32,
+    /// budget_approval, report_submission, progress_q1 … progress_q4, completion
+    pub stage: String,
+    pub due_on: NaiveDate,
+    pub note: Option<String>,
+}
+
+#[ComplexObject]
+impl ReportingDeadline {
+    #[graphql(name = "dueOnBE")]
+    async fn due_on_be(&self) -> String {
+        format_be(self.due_on)
+    }
+}
+
 /// Root fields of this domain.
 #[derive(Default)]
 pub struct ReportQuery;
 
 #[Object]
 impl ReportQuery {
+    /// The reporting calendar: each stage's deadline, of one fiscal year or all.
+    async fn reporting_deadlines(
+        &self,
+        ctx: &Context<'_>,
+        fiscal_year: Option<i32>,
+    ) -> async_graphql::Result<Vec<ReportingDeadline>> {
+        let pool = ctx.data::<PgPool>()?;
+        sqlx::query_as(include_str!("sql/deadlines.sql"))
+            .bind(fiscal_year)
+            .fetch_all(pool)
+            .await
+            .map_err(internal)
+    }
+
     /// Reports whose approvals match a filter, optionally of one status;
     /// ranked by match when searching, else by id.
     #[graphql(complexity = "crate::graphql::limits::list_cost(first, child_complexity)")]
