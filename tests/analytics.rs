@@ -509,3 +509,35 @@ async fn score_weights_change_the_scores_and_bad_weights_are_refused() {
     assert_eq!(errors[0]["field"], "weights[0].component");
     assert_eq!(errors[1]["field"], "weights[0].weight");
 }
+
+#[tokio::test]
+async fn the_dashboards_pickers_and_chart_documents_run_on_the_demo() {
+    let db = TestDb::demo().await;
+    let provinces = db
+        .graphql_ok(include_str!("../queries/provinces.graphql"), json!({}))
+        .await;
+    assert_eq!(provinces["provinces"]["totalCount"], 1);
+    assert_eq!(
+        provinces["provinces"]["edges"][0]["node"]["nameTh"],
+        "กาญจนบุรี"
+    );
+    let money = db
+        .graphql_ok(
+            include_str!("../queries/organisation-disbursement.graphql"),
+            json!({}),
+        )
+        .await;
+    let groups = money["disbursement"]["groups"].as_array().unwrap();
+    let row2 = groups
+        .iter()
+        .find(|g| g["key"][0]["value"] == "7100102")
+        .unwrap();
+    assert_eq!(row2["key"][0]["label"], "อปท. ตัวอย่างแถวที่ 2 (ตามคู่มือ)");
+    assert_eq!(row2["approvals"], 105);
+    let hadyai = groups
+        .iter()
+        .find(|g| g["key"][0]["value"] == "7100001")
+        .unwrap();
+    assert_eq!(hadyai["budget"], "130000.00");
+    assert_eq!(hadyai["disbursedPctOfBudget"], 0.0);
+}

@@ -153,3 +153,45 @@ async fn the_endpoint_follows_the_graphql_over_http_spec() {
     assert_eq!(m.status(), 405);
     assert_eq!(m.headers()["allow"], "POST");
 }
+
+#[tokio::test]
+async fn the_dashboard_and_its_documents_are_served_from_the_binary() {
+    let db = TestDb::demo().await;
+    let base = serve(&db).await;
+    let client = reqwest::Client::new();
+    let page = client.get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(r#"<html lang="th">"#));
+    assert!(!html.contains("https://"), "no asset from another host");
+    // Compressed when the browser accepts it.
+    let js = client
+        .get(format!("{base}/assets/app.js"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(js.headers()["content-encoding"], "gzip");
+    let chart = client
+        .get(format!("{base}/assets/chart.umd.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(chart.status(), 200);
+    // The page runs the documents of queries/, served as they are in the repository.
+    let doc = client
+        .get(format!("{base}/queries/tracking-report.graphql"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(doc, include_str!("../queries/tracking-report.graphql"));
+    let none = client
+        .get(format!("{base}/queries/nope.graphql"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status(), 404);
+}

@@ -1,6 +1,7 @@
 //! The HTTP surface: `/graphql` (GraphQL over HTTP), GraphiQL at
 //! `/graphiql`, the SDL at `/schema.graphql`, `/healthz`.
 
+pub mod dashboard;
 pub mod graphiql;
 pub mod graphql_http;
 
@@ -25,6 +26,9 @@ pub struct AppState {
 /// The router of the whole server.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .route("/", get(dashboard::index))
+        .route("/assets/{file}", get(dashboard::asset))
+        .route("/queries/{file}", get(dashboard::query))
         .route("/graphql", get(graphql_http::get).post(graphql_http::post))
         .route("/graphiql", get(graphiql::page))
         .route("/graphiql/assets/{file}", get(graphiql::asset))
