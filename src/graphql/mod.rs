@@ -10,7 +10,7 @@ use crate::budget::list::{ApprovalsOfOrganisation, ApprovalsOfYear};
 use crate::budget::BudgetMutation;
 use crate::budget::{BudgetApproval, BudgetQuery};
 use crate::db::loader::{ById, ByParent, PagedByParent};
-use crate::elaas::{ElaasItem, ElaasSnapshot, LatestSnapshotLoader};
+use crate::elaas::{ElaasAsOfLoader, ElaasItem, ElaasMutation, ElaasSnapshot, LatestSnapshotLoader};
 use crate::organisations::graphql::ProvinceLoader;
 use crate::organisations::{Organisation, OrganisationQuery};
 use crate::plans::graphql::PlannedBudget;
@@ -38,7 +38,7 @@ pub struct Query(
 
 /// The root mutation: the merged mutations of every domain.
 #[derive(MergedObject, Default)]
-pub struct Mutation(PlanMutation, BudgetMutation, ReportMutation);
+pub struct Mutation(PlanMutation, BudgetMutation, ReportMutation, ElaasMutation);
 
 /// Tidtam's schema type.
 pub type TidtamSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -120,6 +120,7 @@ pub fn with_loaders(request: Request, pool: &PgPool) -> Request {
         .data(loader(PagedByParent::<GoalReport>::new(p())))
         .data(loader(ProvinceLoader(p())))
         .data(loader(LatestSnapshotLoader(p())))
+        .data(loader(ElaasAsOfLoader(p())))
         .data(loader(ReportByApprovalLoader(p())))
         .data(loader(ApprovalsOfYear(p())))
         .data(loader(ApprovalsOfOrganisation(p())))
