@@ -19,7 +19,14 @@ fn fixture(path: &str) -> Vec<u8> {
 }
 
 async fn run(db: &TestDb, bytes: Vec<u8>) -> Result<ImportSummary, ImportError> {
-    import::import(&db.pool, bytes, Some("test.csv"), "test-importer", &mut |_| {}).await
+    import::import(
+        &db.pool,
+        bytes,
+        Some("test.csv"),
+        "test-importer",
+        &mut |_| {},
+    )
+    .await
 }
 
 /// (items, snapshots, imports, audit rows)
@@ -65,8 +72,13 @@ async fn thai_headers_in_utf8_import_with_history_and_one_audit_row() {
     assert_eq!(summary.snapshots_inserted, 5, "a new date for every item");
     assert_eq!(summary.snapshots_updated, 0);
     assert_eq!(summary.as_of_dates.len(), 1);
-    assert_eq!(tidtam::types::format_be(summary.as_of_dates[0]), "30/04/2564");
-    let id = summary.import_id.expect("an import that changed something is recorded");
+    assert_eq!(
+        tidtam::types::format_be(summary.as_of_dates[0]),
+        "30/04/2564"
+    );
+    let id = summary
+        .import_id
+        .expect("an import that changed something is recorded");
 
     let after = counts(&db).await;
     assert_eq!(after.0, before.0 + 1);
@@ -79,14 +91,16 @@ async fn thai_headers_in_utf8_import_with_history_and_one_audit_row() {
     .fetch_one(&db.pool)
     .await
     .unwrap();
-    assert_eq!((table.as_str(), actor.as_str(), rows), ("elaas_imports", "test-importer", 5));
-    let (hash, recorded_actor, dates): (String, String, Vec<chrono::NaiveDate>) = sqlx::query_as(
-        "SELECT file_hash, actor, as_of_dates FROM elaas_imports WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_one(&db.pool)
-    .await
-    .unwrap();
+    assert_eq!(
+        (table.as_str(), actor.as_str(), rows),
+        ("elaas_imports", "test-importer", 5)
+    );
+    let (hash, recorded_actor, dates): (String, String, Vec<chrono::NaiveDate>) =
+        sqlx::query_as("SELECT file_hash, actor, as_of_dates FROM elaas_imports WHERE id = $1")
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
     assert_eq!(hash, summary.file_hash);
     assert_eq!(hash.len(), 64);
     assert_eq!(recorded_actor, "test-importer");
@@ -129,7 +143,12 @@ async fn the_same_file_twice_changes_nothing() {
     assert!(again.unchanged());
     assert_eq!(again.import_id, None);
     assert_eq!(
-        (again.rows, again.items_created, again.snapshots_inserted, again.snapshots_updated),
+        (
+            again.rows,
+            again.items_created,
+            again.snapshots_inserted,
+            again.snapshots_updated
+        ),
         (5, 0, 0, 0)
     );
     assert_eq!(again.snapshots_unchanged, 5);
@@ -145,10 +164,23 @@ async fn the_same_file_twice_changes_nothing() {
 async fn english_headers_with_a_bom() {
     let db = TestDb::demo().await;
     let summary = run(&db, fixture(ENGLISH_BOM)).await.unwrap();
-    assert_eq!((summary.rows, summary.items_created, summary.snapshots_inserted), (5, 1, 5));
+    assert_eq!(
+        (
+            summary.rows,
+            summary.items_created,
+            summary.snapshots_inserted
+        ),
+        (5, 1, 5)
+    );
     let org = figures(&db).await;
-    assert_eq!(org["elaasBalance"][0]["item"]["figures"][1]["disbursed"], "9250.00");
-    assert_eq!(org["elaasBalance"][0]["item"]["name"], "โครงการส่งเสริมการออกกำลังกายประกอบดนตรีเพื่อสุขภาพ (เนอโรบิคแดนซ์)");
+    assert_eq!(
+        org["elaasBalance"][0]["item"]["figures"][1]["disbursed"],
+        "9250.00"
+    );
+    assert_eq!(
+        org["elaasBalance"][0]["item"]["name"],
+        "โครงการส่งเสริมการออกกำลังกายประกอบดนตรีเพื่อสุขภาพ (เนอโรบิคแดนซ์)"
+    );
 }
 
 #[tokio::test]
@@ -167,7 +199,11 @@ async fn a_newer_file_for_the_same_date_supersedes_and_history_stays() {
     assert_eq!(after.3, before.3 + 1);
     let org = figures(&db).await;
     let history = &org["elaasBalance"][0]["item"]["figures"];
-    assert_eq!(history.as_array().unwrap().len(), 2, "31/03 stays beside 30/04");
+    assert_eq!(
+        history.as_array().unwrap().len(),
+        2,
+        "31/03 stays beside 30/04"
+    );
     assert_eq!(history[0]["asOfBE"], "31/03/2564");
     assert_eq!(history[0]["disbursed"], "0.00");
     assert_eq!(history[1]["disbursed"], "12000.00");
@@ -191,7 +227,14 @@ async fn windows_874_is_read() {
     assert!(std::str::from_utf8(&bytes).is_err(), "really not UTF-8");
     let summary = run(&db, bytes.into_owned()).await.unwrap();
     assert_eq!(summary.format, Format::CsvWindows874);
-    assert_eq!((summary.rows, summary.items_created, summary.snapshots_inserted), (5, 1, 5));
+    assert_eq!(
+        (
+            summary.rows,
+            summary.items_created,
+            summary.snapshots_inserted
+        ),
+        (5, 1, 5)
+    );
     let name: String =
         sqlx::query_scalar("SELECT name_th FROM elaas_items WHERE item_code = '2564-SOC-005'")
             .fetch_one(&db.pool)
@@ -227,8 +270,24 @@ fn workbook() -> Vec<u8> {
     let date = XFormat::new().set_num_format("dd/mm/yyyy");
     let money = XFormat::new().set_num_format("#,##0.00");
     let rows: [(&str, &str, f64, f64, &str, f64, f64); 2] = [
-        ("2564-SOC-006", "โครงการฝึกอบรมอาสาสมัครป้องกันภัยฝ่ายพลเรือน (อปพร.)", 45000.0, 44_800.5, "01/05/2564", 20000.25, 24999.75),
-        ("2564-SOC-007", "โครงการจัดงานวันผู้สูงอายุ", 15000.0, 0.0, "", 0.0, 15000.0),
+        (
+            "2564-SOC-006",
+            "โครงการฝึกอบรมอาสาสมัครป้องกันภัยฝ่ายพลเรือน (อปพร.)",
+            45000.0,
+            44_800.5,
+            "01/05/2564",
+            20000.25,
+            24999.75,
+        ),
+        (
+            "2564-SOC-007",
+            "โครงการจัดงานวันผู้สูงอายุ",
+            15000.0,
+            0.0,
+            "",
+            0.0,
+            15000.0,
+        ),
     ];
     for (i, r) in rows.iter().enumerate() {
         let row = i as u32 + 1;
@@ -245,7 +304,9 @@ fn workbook() -> Vec<u8> {
         sheet.write_number_with_format(row, 8, r.5, &money).unwrap();
         sheet.write_number_with_format(row, 9, r.6, &money).unwrap();
         let as_of = ExcelDateTime::from_ymd(2021, 5, 31).unwrap();
-        sheet.write_datetime_with_format(row, 10, &as_of, &date).unwrap();
+        sheet
+            .write_datetime_with_format(row, 10, &as_of, &date)
+            .unwrap();
     }
     book.save_to_buffer().unwrap()
 }
@@ -255,8 +316,18 @@ async fn xlsx_is_read() {
     let db = TestDb::demo().await;
     let summary = run(&db, workbook()).await.unwrap();
     assert_eq!(summary.format, Format::Xlsx);
-    assert_eq!((summary.rows, summary.items_created, summary.snapshots_inserted), (2, 2, 2));
-    assert_eq!(tidtam::types::format_be(summary.as_of_dates[0]), "31/05/2564");
+    assert_eq!(
+        (
+            summary.rows,
+            summary.items_created,
+            summary.snapshots_inserted
+        ),
+        (2, 2, 2)
+    );
+    assert_eq!(
+        tidtam::types::format_be(summary.as_of_dates[0]),
+        "31/05/2564"
+    );
     let data = db
         .graphql_ok(
             r#"{ organisation(code: "7100001") {
@@ -270,15 +341,27 @@ async fn xlsx_is_read() {
     let org = &data["organisation"];
     assert_eq!(org["elaasAsOfBE"], "31/05/2564");
     let rows = org["elaasBalance"].as_array().unwrap();
-    let training = rows.iter().find(|r| r["item"]["code"] == "2564-SOC-006").unwrap();
-    assert_eq!(training["item"]["name"], "โครงการฝึกอบรมอาสาสมัครป้องกันภัยฝ่ายพลเรือน (อปพร.)");
+    let training = rows
+        .iter()
+        .find(|r| r["item"]["code"] == "2564-SOC-006")
+        .unwrap();
+    assert_eq!(
+        training["item"]["name"],
+        "โครงการฝึกอบรมอาสาสมัครป้องกันภัยฝ่ายพลเรือน (อปพร.)"
+    );
     assert_eq!(
         training["figures"],
         json!({"budget": "45000.00", "contractAmount": "44800.50", "contractSignedOnBE": "01/05/2564",
                "disbursed": "20000.25", "remaining": "24999.75", "asOfBE": "31/05/2564"})
     );
-    let elderly = rows.iter().find(|r| r["item"]["code"] == "2564-SOC-007").unwrap();
-    assert_eq!(elderly["figures"]["contractSignedOnBE"], serde_json::Value::Null);
+    let elderly = rows
+        .iter()
+        .find(|r| r["item"]["code"] == "2564-SOC-007")
+        .unwrap();
+    assert_eq!(
+        elderly["figures"]["contractSignedOnBE"],
+        serde_json::Value::Null
+    );
     assert!(run(&db, workbook()).await.unwrap().unchanged());
 }
 
@@ -307,18 +390,32 @@ async fn bad_rows_in_the_middle_reject_the_whole_file_and_each_is_listed() {
             (6, "disbursed", "INVALID_MONEY"),
         ]
     );
-    assert!(errors.iter().all(|e| !e.message_th.is_empty() && !e.message_en.is_empty()));
-    assert!(errors[3].message_th.contains("พ.ศ. 2564"), "{}", errors[3].message_th);
-    assert_eq!(counts(&db).await, before, "nothing written, not even an audit row");
+    assert!(errors
+        .iter()
+        .all(|e| !e.message_th.is_empty() && !e.message_en.is_empty()));
+    assert!(
+        errors[3].message_th.contains("พ.ศ. 2564"),
+        "{}",
+        errors[3].message_th
+    );
+    assert_eq!(
+        counts(&db).await,
+        before,
+        "nothing written, not even an audit row"
+    );
 }
 
 #[tokio::test]
 async fn unreadable_and_headerless_files_are_rejected() {
     let db = TestDb::empty().await;
-    let Err(ImportError::Rejected(errors)) = run(&db, b"\xD0\xCF\x11\xE0old xls".to_vec()).await else {
+    let Err(ImportError::Rejected(errors)) = run(&db, b"\xD0\xCF\x11\xE0old xls".to_vec()).await
+    else {
         panic!("must be rejected")
     };
-    assert_eq!(lines_and_fields(&errors), vec![(0, "file", "UNREADABLE_FILE")]);
+    assert_eq!(
+        lines_and_fields(&errors),
+        vec![(0, "file", "UNREADABLE_FILE")]
+    );
     let Err(ImportError::Rejected(errors)) =
         run(&db, "รหัส อปท.,ปีงบประมาณ,ชื่อรายการ\n".as_bytes().to_vec()).await
     else {
@@ -327,9 +424,18 @@ async fn unreadable_and_headerless_files_are_rejected() {
     let missing: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(
         missing,
-        vec!["item_code", "budget", "contract_amount", "disbursed", "remaining", "as_of"]
+        vec![
+            "item_code",
+            "budget",
+            "contract_amount",
+            "disbursed",
+            "remaining",
+            "as_of"
+        ]
     );
-    assert!(errors.iter().all(|e| e.code == "MISSING_COLUMN" && e.line == 1));
+    assert!(errors
+        .iter()
+        .all(|e| e.code == "MISSING_COLUMN" && e.line == 1));
 }
 
 const IMPORT: &str = r#"
@@ -369,7 +475,11 @@ async fn the_upload_mutation_imports_end_to_end() {
     assert_eq!(r["unchanged"], false);
     assert_eq!(r["format"], "CSV_UTF8");
     assert_eq!(
-        (r["rows"].as_i64(), r["itemsCreated"].as_i64(), r["snapshotsInserted"].as_i64()),
+        (
+            r["rows"].as_i64(),
+            r["itemsCreated"].as_i64(),
+            r["snapshotsInserted"].as_i64()
+        ),
         (Some(5), Some(1), Some(5))
     );
     assert_eq!(r["asOf"], json!(["2021-04-30"]));
@@ -379,11 +489,17 @@ async fn the_upload_mutation_imports_end_to_end() {
             .fetch_one(&db.pool)
             .await
             .unwrap();
-    assert_eq!((file_name.as_str(), actor.as_str()), ("elaas-2564-04.csv", "uploader"));
+    assert_eq!(
+        (file_name.as_str(), actor.as_str()),
+        ("elaas-2564-04.csv", "uploader")
+    );
 
     let again = upload(&db, "elaas-2564-04.csv", fixture(THAI)).await;
     assert_eq!(again["data"]["importElaasSnapshot"]["unchanged"], true);
-    assert_eq!(again["data"]["importElaasSnapshot"]["importId"], serde_json::Value::Null);
+    assert_eq!(
+        again["data"]["importElaasSnapshot"]["importId"],
+        serde_json::Value::Null
+    );
 
     let before = counts(&db).await;
     let rejected = upload(&db, "bad.csv", fixture(BAD)).await;
@@ -398,7 +514,10 @@ async fn the_upload_mutation_imports_end_to_end() {
                "messageTh": "ไม่พบ อปท. รหัส 9999999",
                "messageEn": "no organisation has the code 9999999"})
     );
-    assert!(error["message"].as_str().unwrap().contains("nothing was imported"));
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .contains("nothing was imported"));
     assert_eq!(counts(&db).await, before);
 }
 
@@ -407,11 +526,23 @@ async fn the_command_imports_and_lists_every_bad_row() {
     let db = TestDb::demo().await;
     let exe = env!("CARGO_BIN_EXE_tidtam");
     let good = std::process::Command::new(exe)
-        .args(["import", "elaas", THAI, "--database-url", &db.url, "--actor", "cli-test"])
+        .args([
+            "import",
+            "elaas",
+            THAI,
+            "--database-url",
+            &db.url,
+            "--actor",
+            "cli-test",
+        ])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&good.stdout);
-    assert!(good.status.success(), "{stdout} {}", String::from_utf8_lossy(&good.stderr));
+    assert!(
+        good.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&good.stderr)
+    );
     assert!(stdout.contains("5 rows as of 30/04/2564"), "{stdout}");
     assert!(stdout.contains("1 items created"), "{stdout}");
 
@@ -430,7 +561,10 @@ async fn the_command_imports_and_lists_every_bad_row() {
         "line 6, disbursed",
         "nothing was imported",
     ] {
-        assert!(stderr.contains(expected), "{expected} missing from {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{expected} missing from {stderr}"
+        );
     }
     let imports: i64 = sqlx::query_scalar("SELECT count(*) FROM elaas_imports")
         .fetch_one(&db.pool)

@@ -40,7 +40,12 @@ fn pairs(chars: &[char]) -> HashSet<(char, char)> {
 
 /// How well `doc` matches `query` (both normalised): 1 when it contains it,
 /// else the share of the query's distinct character pairs found in it.
-fn match_score(doc: &str, doc_pairs: &HashSet<(char, char)>, query: &str, query_pairs: &HashSet<(char, char)>) -> f64 {
+fn match_score(
+    doc: &str,
+    doc_pairs: &HashSet<(char, char)>,
+    query: &str,
+    query_pairs: &HashSet<(char, char)>,
+) -> f64 {
     if query.is_empty() {
         return 0.0;
     }
@@ -124,7 +129,11 @@ pub struct Wanted<'a> {
 }
 
 /// Ranks `items` for an approval, best first (ties by item code).
-fn rank(names: &[Name], amount: Decimal, items: &[(ElaasItem, Option<Decimal>, Name)]) -> Vec<ElaasCandidate> {
+fn rank(
+    names: &[Name],
+    amount: Decimal,
+    items: &[(ElaasItem, Option<Decimal>, Name)],
+) -> Vec<ElaasCandidate> {
     let mut ranked: Vec<ElaasCandidate> = items
         .iter()
         .map(|(item, budget, item_name)| {
@@ -200,7 +209,9 @@ pub async fn suggest(
 /// at least [`AUTO_MIN_LEAD`] ahead of the runner-up.
 pub fn unambiguous(ranked: &[ElaasCandidate], amount: Decimal) -> Option<&ElaasCandidate> {
     let best = ranked.first()?;
-    let lead = ranked.get(1).map_or(1.0, |second| best.score - second.score);
+    let lead = ranked
+        .get(1)
+        .map_or(1.0, |second| best.score - second.score);
     (best.name_score >= AUTO_MIN_NAME
         && best.budget.map(|m| m.0) == Some(amount)
         && lead >= AUTO_MIN_LEAD - 1e-9)
@@ -292,8 +303,14 @@ mod tests {
 
     #[test]
     fn amounts() {
-        assert_eq!(amount_score(Decimal::new(20000, 0), Some(Decimal::new(20000, 0))), 1.0);
-        assert_eq!(amount_score(Decimal::new(20000, 0), Some(Decimal::new(10000, 0))), 0.5);
+        assert_eq!(
+            amount_score(Decimal::new(20000, 0), Some(Decimal::new(20000, 0))),
+            1.0
+        );
+        assert_eq!(
+            amount_score(Decimal::new(20000, 0), Some(Decimal::new(10000, 0))),
+            0.5
+        );
         assert_eq!(amount_score(Decimal::new(20000, 0), None), 0.0);
         assert_eq!(amount_score(Decimal::ZERO, Some(Decimal::ZERO)), 1.0);
     }

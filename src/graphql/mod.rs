@@ -10,7 +10,9 @@ use crate::budget::list::{ApprovalsOfOrganisation, ApprovalsOfYear};
 use crate::budget::BudgetMutation;
 use crate::budget::{BudgetApproval, BudgetQuery};
 use crate::db::loader::{ById, ByParent, PagedByParent};
-use crate::elaas::{ElaasAsOfLoader, ElaasItem, ElaasMutation, ElaasSnapshot, LatestSnapshotLoader};
+use crate::elaas::{
+    ElaasAsOfLoader, ElaasItem, ElaasMutation, ElaasSnapshot, LatestSnapshotLoader,
+};
 use crate::organisations::graphql::ProvinceLoader;
 use crate::organisations::{Organisation, OrganisationQuery};
 use crate::plans::graphql::PlannedBudget;

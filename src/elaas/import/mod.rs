@@ -175,11 +175,12 @@ pub async fn load(
         .await?;
     let organisations = resolve_organisations(&mut tx, parsed).await?;
     let mut errors = parsed.errors.clone();
-    let codes_by_line = parsed
-        .rows
-        .iter()
-        .map(|r| (r.line, &r.lao_code))
-        .chain(parsed.bad_row_codes.iter().map(|(line, code)| (*line, code)));
+    let codes_by_line = parsed.rows.iter().map(|r| (r.line, &r.lao_code)).chain(
+        parsed
+            .bad_row_codes
+            .iter()
+            .map(|(line, code)| (*line, code)),
+    );
     for (line, code) in codes_by_line {
         if !organisations.contains_key(code) {
             errors.push(RowError {
@@ -208,7 +209,9 @@ pub async fn load(
         .await?;
     copy_rows(&mut tx, &parsed.rows, &organisations, progress).await?;
     progress(Progress::Merging);
-    sqlx::query("ANALYZE elaas_staging").execute(&mut *tx).await?;
+    sqlx::query("ANALYZE elaas_staging")
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(include_str!("sql/staging_items.sql"))
         .execute(&mut *tx)
         .await?;
@@ -224,11 +227,10 @@ pub async fn load(
         .execute(&mut *tx)
         .await?
         .rows_affected();
-    let (inserted, updated): (i64, i64) =
-        sqlx::query_as(include_str!("sql/upsert_snapshots.sql"))
-            .bind(import_id)
-            .fetch_one(&mut *tx)
-            .await?;
+    let (inserted, updated): (i64, i64) = sqlx::query_as(include_str!("sql/upsert_snapshots.sql"))
+        .bind(import_id)
+        .fetch_one(&mut *tx)
+        .await?;
     let rows = parsed.rows.len() as u64;
     let as_of_dates: Vec<NaiveDate> = parsed
         .rows
@@ -305,7 +307,9 @@ async fn copy_rows(
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<(), ImportError> {
     let total = rows.len() as u64;
-    let mut copy = conn.copy_in_raw(include_str!("sql/copy_staging.sql")).await?;
+    let mut copy = conn
+        .copy_in_raw(include_str!("sql/copy_staging.sql"))
+        .await?;
     let mut buffer = String::with_capacity(COPY_CHUNK_ROWS * 256);
     let mut done = 0u64;
     for chunk in rows.chunks(COPY_CHUNK_ROWS) {
@@ -329,19 +333,11 @@ async fn copy_rows(
 
 /// One row in COPY's text format: tab-separated, `\N` for null.
 fn copy_line(out: &mut String, r: &Row, organisation_id: i64) {
-    let _ = write!(
-        out,
-        "{}\t{}\t{}\t",
-        r.line, organisation_id, r.fiscal_year
-    );
+    let _ = write!(out, "{}\t{}\t{}\t", r.line, organisation_id, r.fiscal_year);
     escape(out, &r.item_code);
     out.push('\t');
     escape(out, &r.name_th);
-    let _ = write!(
-        out,
-        "\t{}\t{}\t",
-        r.budget, r.contract_amount
-    );
+    let _ = write!(out, "\t{}\t{}\t", r.budget, r.contract_amount);
     match r.contract_signed_on {
         Some(d) => {
             let _ = write!(out, "{d}");

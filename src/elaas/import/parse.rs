@@ -107,12 +107,7 @@ impl Column {
                 "budget",
                 "ordinancebudget",
             ],
-            Column::ContractAmount => &[
-                "งบตามสัญญา",
-                "วงเงินตามสัญญา",
-                "contractamount",
-                "contract",
-            ],
+            Column::ContractAmount => &["งบตามสัญญา", "วงเงินตามสัญญา", "contractamount", "contract"],
             Column::ContractSignedOn => &[
                 "วันที่ลงนามสัญญา",
                 "วันที่ลงนาม",
@@ -145,7 +140,11 @@ pub fn normalise(header: &str) -> String {
     header
         .chars()
         .filter(|c| {
-            !c.is_whitespace() && !matches!(c, '.' | '_' | '-' | '/' | '(' | ')' | ':' | '*' | '\u{feff}')
+            !c.is_whitespace()
+                && !matches!(
+                    c,
+                    '.' | '_' | '-' | '/' | '(' | ')' | ':' | '*' | '\u{feff}'
+                )
         })
         .flat_map(char::to_lowercase)
         .collect()
@@ -541,10 +540,7 @@ mod tests {
     fn headers_in_thai_and_english() {
         assert_eq!(column_of("รหัส อปท."), Some(Column::LaoCode));
         assert_eq!(column_of(" ข้อมูล ณ วันที่ "), Some(Column::AsOf));
-        assert_eq!(
-            column_of("งบตามข้อบัญญัติ/เทศบัญญัติ"),
-            Some(Column::Budget)
-        );
+        assert_eq!(column_of("งบตามข้อบัญญัติ/เทศบัญญัติ"), Some(Column::Budget));
         assert_eq!(column_of("Contract Amount"), Some(Column::ContractAmount));
         assert_eq!(column_of("as_of"), Some(Column::AsOf));
         assert_eq!(column_of("หมายเหตุ"), None);

@@ -140,7 +140,10 @@ fn decode_xlsx(bytes: &[u8]) -> Result<Decoded, Unreadable> {
 impl Decoded {
     /// Calls `f` with each non-blank record and its line (the CSV line the
     /// record starts on, or the sheet's row number), header included.
-    pub fn for_each_record(&self, mut f: impl FnMut(u64, &[Cow<'_, str>])) -> Result<(), Unreadable> {
+    pub fn for_each_record(
+        &self,
+        mut f: impl FnMut(u64, &[Cow<'_, str>]),
+    ) -> Result<(), Unreadable> {
         match &self.content {
             Content::Csv { text, delimiter } => {
                 let mut reader = csv::ReaderBuilder::new()
@@ -200,10 +203,12 @@ fn cell_text(cell: &Data) -> Cow<'_, str> {
             Some(dt) => Cow::Owned(format_be(dt.date())),
             None => Cow::Owned(number_text(dt.as_f64())),
         },
-        Data::DateTimeIso(s) => match chrono::NaiveDate::parse_from_str(&s[..s.len().min(10)], "%Y-%m-%d") {
-            Ok(d) => Cow::Owned(format_be(d)),
-            Err(_) => Cow::Borrowed(s.as_str()),
-        },
+        Data::DateTimeIso(s) => {
+            match chrono::NaiveDate::parse_from_str(&s[..s.len().min(10)], "%Y-%m-%d") {
+                Ok(d) => Cow::Owned(format_be(d)),
+                Err(_) => Cow::Borrowed(s.as_str()),
+            }
+        }
         Data::DurationIso(s) => Cow::Borrowed(s.as_str()),
         Data::Error(e) => Cow::Owned(format!("#{e:?}")),
         Data::Empty => Cow::Borrowed(""),
