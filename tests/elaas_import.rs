@@ -572,3 +572,53 @@ async fn the_command_imports_and_lists_every_bad_row() {
         .unwrap();
     assert_eq!(imports, 1);
 }
+
+#[tokio::test]
+async fn the_upload_works_over_http_multipart() {
+    let db = TestDb::demo().await;
+    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
+    let app = tidtam::http::router(tidtam::http::AppState {
+        schema,
+        pool: db.pool.clone(),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let boundary = "tidtam-elaas-boundary";
+    let operations = json!({"query": IMPORT, "variables": {"file": null}}).to_string();
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{\"0\": [\"variables.file\"]}}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"elaas.csv\"\r\n\
+             Content-Type: text/csv\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(&fixture(THAI));
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let answer: serde_json::Value = reqwest::Client::new()
+        .post(format!("http://{addr}/graphql"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(answer.get("errors").is_none(), "{answer:#}");
+    let r = &answer["data"]["importElaasSnapshot"];
+    assert_eq!(r["snapshotsInserted"], 5);
+    assert_eq!(r["asOfBE"], json!(["30/04/2564"]));
+    let actor: String = sqlx::query_scalar("SELECT actor FROM elaas_imports")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(actor, "anonymous");
+}

@@ -148,6 +148,7 @@ pub async fn import(
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<ImportSummary, ImportError> {
     let today = chrono::Local::now().date_naive();
+    let started = std::time::Instant::now();
     // Reading and checking a national file takes a while: off the async workers.
     let (hash, parsed) = tokio::task::spawn_blocking(move || {
         let hash = hex(&Sha256::digest(&bytes));
@@ -155,6 +156,7 @@ pub async fn import(
     })
     .await
     .map_err(|e| ImportError::Internal(e.to_string()))?;
+    tracing::debug!(elapsed = ?started.elapsed(), rows = parsed.rows.len(), "e-LAAS file read and checked");
     load(pool, &parsed, &hash, file_name, actor, progress).await
 }
 
@@ -168,6 +170,7 @@ pub async fn load(
     actor: &str,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<ImportSummary, ImportError> {
+    let mut lap = Lap::new();
     let mut tx = crate::db::begin_as(pool, actor).await?;
     // One import at a time: each sees the figures the one before left.
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('tidtam.elaas_import'))")
@@ -199,6 +202,7 @@ pub async fn load(
     progress(Progress::Checked {
         rows: parsed.rows.len() as u64,
     });
+    lap.at("LAO codes resolved");
 
     // Bulk mode: no per-row audit; the import's own record is audited below.
     sqlx::query("SELECT set_config('tidtam.bulk', 'on', true)")
@@ -208,6 +212,7 @@ pub async fn load(
         .execute(&mut *tx)
         .await?;
     copy_rows(&mut tx, &parsed.rows, &organisations, progress).await?;
+    lap.at("COPY into staging");
     progress(Progress::Merging);
     sqlx::query("ANALYZE elaas_staging")
         .execute(&mut *tx)
@@ -215,6 +220,7 @@ pub async fn load(
     sqlx::query(include_str!("sql/staging_items.sql"))
         .execute(&mut *tx)
         .await?;
+    lap.at("staging analysed, items listed");
     let import_id: i64 =
         sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('elaas_imports', 'id'))")
             .fetch_one(&mut *tx)
@@ -223,14 +229,17 @@ pub async fn load(
         .execute(&mut *tx)
         .await?
         .rows_affected();
+    lap.at("items inserted");
     let items_renamed = sqlx::query(include_str!("sql/rename_items.sql"))
         .execute(&mut *tx)
         .await?
         .rows_affected();
+    lap.at("items renamed");
     let (inserted, updated): (i64, i64) = sqlx::query_as(include_str!("sql/upsert_snapshots.sql"))
         .bind(import_id)
         .fetch_one(&mut *tx)
         .await?;
+    lap.at("snapshots upserted");
     let rows = parsed.rows.len() as u64;
     let as_of_dates: Vec<NaiveDate> = parsed
         .rows
@@ -273,8 +282,23 @@ pub async fn load(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    lap.at("recorded and committed");
     summary.import_id = Some(import_id);
     Ok(summary)
+}
+
+/// Logs (at debug level) how long each step of an import took.
+struct Lap(std::time::Instant);
+
+impl Lap {
+    fn new() -> Self {
+        Lap(std::time::Instant::now())
+    }
+
+    fn at(&mut self, step: &str) {
+        tracing::debug!(elapsed = ?self.0.elapsed(), "e-LAAS import: {step}");
+        self.0 = std::time::Instant::now();
+    }
 }
 
 fn to_i32(n: u64) -> i32 {

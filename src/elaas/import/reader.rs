@@ -152,6 +152,9 @@ impl Decoded {
                     .delimiter(*delimiter)
                     .from_reader(text.as_bytes());
                 let mut record = csv::StringRecord::new();
+                // The csv crate's own line count skips blank lines, so lines
+                // are counted here from the record's byte offset.
+                let (mut counted_to, mut line) = (0usize, 1u64);
                 loop {
                     match reader.read_record(&mut record) {
                         Ok(true) => {}
@@ -167,7 +170,23 @@ impl Decoded {
                     if record.iter().all(|c| c.trim().is_empty()) {
                         continue;
                     }
-                    let line = record.position().map(|p| p.line()).unwrap_or(0);
+                    let start = record
+                        .position()
+                        .and_then(|p| usize::try_from(p.byte()).ok())
+                        .unwrap_or(counted_to)
+                        .clamp(counted_to, text.len());
+                    // The offset may point at blank lines skipped before the record.
+                    let bytes = text.as_bytes();
+                    let start = start
+                        + bytes[start..]
+                            .iter()
+                            .take_while(|b| matches!(b, b'\n' | b'\r'))
+                            .count();
+                    line += bytes[counted_to..start]
+                        .iter()
+                        .filter(|b| **b == b'\n')
+                        .count() as u64;
+                    counted_to = start;
                     let cells: Vec<Cow<'_, str>> = record.iter().map(Cow::Borrowed).collect();
                     f(line, &cells);
                 }
