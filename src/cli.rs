@@ -1,4 +1,4 @@
-//! The command line: `tidtam serve | migrate | demo | schema | hierarchy load`.
+//! The command line: `tidtam serve | migrate | demo | schema | hierarchy load | import elaas`.
 
 use crate::db::locate::{locate, LocateOptions, Located};
 use crate::{db, demo, graphql, http, strategy};
@@ -60,6 +60,24 @@ enum Command {
     /// Reference data: the national plan hierarchy.
     #[command(subcommand)]
     Hierarchy(HierarchyCommand),
+    /// Import data files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// Import an e-LAAS snapshot file (CSV in UTF-8 or Windows-874, or .xlsx;
+    /// see docs/elaas-format.md), all or nothing: any bad row rejects the
+    /// whole file, and every bad row is printed.
+    Elaas {
+        file: PathBuf,
+        /// Who the import is recorded as (default: cli:$USER).
+        #[arg(long, env = "TIDTAM_ACTOR")]
+        actor: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -168,6 +186,77 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("edition {}: {n} nodes loaded", edition.code);
             Ok(())
         }
+        Command::Import(ImportCommand::Elaas {
+            file,
+            actor,
+            db: args,
+        }) => import_elaas(file, actor, args).await,
+    }
+}
+
+/// Files with at least this many rows get a progress line.
+const PROGRESS_FROM_ROWS: u64 = 20_000;
+
+async fn import_elaas(file: PathBuf, actor: Option<String>, args: DbArgs) -> anyhow::Result<()> {
+    use crate::elaas::import::{self, ImportError, Progress};
+    use std::io::Write as _;
+    let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+    let actor = actor.unwrap_or_else(|| {
+        format!(
+            "cli:{}",
+            std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+        )
+    });
+    let (pool, _located) = open(&args).await?;
+    db::migrate(&pool).await.context("applying migrations")?;
+    let started = std::time::Instant::now();
+    let mut large = false;
+    let mut progress = |p: Progress| {
+        let mut err = std::io::stderr();
+        match p {
+            Progress::Checked { rows } => {
+                large = rows >= PROGRESS_FROM_ROWS;
+                if large {
+                    let _ = writeln!(err, "{rows} rows read and checked");
+                }
+            }
+            Progress::Copying { done, total } if large => {
+                let _ = write!(
+                    err,
+                    "\rloading {done}/{total} rows ({}%)",
+                    done * 100 / total.max(1)
+                );
+                if done == total {
+                    let _ = writeln!(err);
+                }
+            }
+            Progress::Merging if large => {
+                let _ = writeln!(err, "merging into the e-LAAS figures…");
+            }
+            _ => {}
+        }
+    };
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+    match import::import(&pool, bytes, name.as_deref(), &actor, &mut progress).await {
+        Ok(summary) => {
+            println!(
+                "{}: {summary} in {:.1}s",
+                file.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Err(ImportError::Rejected(errors)) => {
+            for e in &errors {
+                eprintln!("{}: {e}", file.display());
+            }
+            anyhow::bail!(
+                "{} rejected: {} error(s); nothing was imported",
+                file.display(),
+                errors.len()
+            )
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

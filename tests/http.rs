@@ -98,6 +98,15 @@ async fn the_endpoint_follows_the_graphql_over_http_spec() {
         .await
         .unwrap();
     assert_eq!(form.status(), 415);
+    // So is a multipart upload without the header that forces a CORS preflight.
+    let upload = client
+        .post(&url)
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body("--x--\r\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), 415);
     // Media types follow Accept.
     let ask = |accept: &'static str| {
         client

@@ -242,6 +242,18 @@ impl BudgetApproval {
         Ok(self.elaas(ctx).await?.map(|s| Money(s.remaining)))
     }
 
+    /// e-LAAS items this approval may link to, best first: items of its
+    /// organisation and fiscal year that no other approval links to, ranked by
+    /// Thai name similarity (spaces and punctuation ignored) and amount.
+    #[graphql(complexity = "crate::graphql::limits::list_cost(Some(first), child_complexity)")]
+    async fn suggested_elaas_items(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 5)] first: i32,
+    ) -> async_graphql::Result<Vec<crate::elaas::matching::ElaasCandidate>> {
+        crate::elaas::mutations::suggestions(ctx, self, first).await
+    }
+
     /// The eMENSCR project report, if one was started.
     async fn report(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ProjectReport>> {
         let loader = ctx.data::<DataLoader<ReportByApprovalLoader>>()?;

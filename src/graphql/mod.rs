@@ -11,7 +11,9 @@ use crate::budget::list::{ApprovalsOfOrganisation, ApprovalsOfYear};
 use crate::budget::BudgetMutation;
 use crate::budget::{BudgetApproval, BudgetQuery};
 use crate::db::loader::{ById, ByParent, PagedByParent};
-use crate::elaas::{ElaasItem, ElaasSnapshot, LatestSnapshotLoader};
+use crate::elaas::{
+    ElaasAsOfLoader, ElaasItem, ElaasMutation, ElaasSnapshot, LatestSnapshotLoader,
+};
 use crate::organisations::graphql::ProvinceLoader;
 use crate::organisations::{Organisation, OrganisationQuery};
 use crate::plans::graphql::PlannedBudget;
@@ -44,6 +46,7 @@ pub struct Mutation(
     PlanMutation,
     BudgetMutation,
     ReportMutation,
+    ElaasMutation,
     AnalyticsMutation,
 );
 
@@ -140,6 +143,7 @@ pub fn with_loaders(request: Request, pool: &PgPool) -> Request {
         .data(loader(PagedByParent::<GoalReport>::new(p())))
         .data(loader(ProvinceLoader(p())))
         .data(loader(LatestSnapshotLoader(p())))
+        .data(loader(ElaasAsOfLoader(p())))
         .data(loader(ReportByApprovalLoader(p())))
         .data(loader(ApprovalsOfYear(p())))
         .data(loader(ApprovalsOfOrganisation(p())))

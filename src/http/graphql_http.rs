@@ -8,6 +8,10 @@
 //! - a request error (unparsable body or document, failed validation,
 //!   variables that do not coerce) has no `data`, and is 400 under
 //!   `application/graphql-response+json`, 200 under `application/json`;
+//! - a file upload (GraphQL multipart request) is read as `multipart/form-data`
+//!   only with an `x-tidtam-csrf` (or `apollo-require-preflight`) header: a
+//!   custom header forces the browser's CORS preflight, which a foreign page
+//!   cannot pass;
 //! - GET runs queries only (405 with `Allow: POST` for a mutation) and keeps
 //!   the `Cache-Control` resolvers ask for.
 
@@ -187,10 +191,14 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    if content_type.split(';').next().map(str::trim) != Some(JSON) {
+    let essence = content_type.split(';').next().map(str::trim).unwrap_or("");
+    if essence == "multipart/form-data" && has_csrf_header(&headers) {
+        return upload(&state, media, &content_type, body).await;
+    }
+    if essence != JSON {
         return (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "POST /graphql takes Content-Type: application/json",
+            "POST /graphql takes Content-Type: application/json (file uploads: multipart/form-data with an x-tidtam-csrf header)",
         )
             .into_response();
     }
@@ -203,6 +211,26 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         Err(why) => return request_error(media, StatusCode::BAD_REQUEST, why),
     };
     execute(&state, media, request, false).await
+}
+
+fn has_csrf_header(headers: &HeaderMap) -> bool {
+    headers.contains_key("x-tidtam-csrf") || headers.contains_key("apollo-require-preflight")
+}
+
+/// A GraphQL multipart request (file upload).
+async fn upload(state: &AppState, media: Media, content_type: &str, body: Bytes) -> HttpResponse {
+    let options = async_graphql::http::MultipartOptions::default()
+        .max_file_size(super::MAX_UPLOAD_BYTES)
+        .max_num_files(1);
+    let reader = futures_util::io::Cursor::new(body.to_vec());
+    match async_graphql::http::receive_body(Some(content_type), reader, options).await {
+        Ok(request) => execute(state, media, request, false).await,
+        Err(e) => request_error(
+            media,
+            StatusCode::BAD_REQUEST,
+            &format!("the upload could not be read: {e}"),
+        ),
+    }
 }
 
 /// `GET /graphql?query=…`: queries only.

@@ -13,8 +13,13 @@ use axum::routing::get;
 use axum::Router;
 use sqlx::PgPool;
 
-/// Largest request body accepted (a GraphQL document with its variables).
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest request body accepted: a GraphQL document with its variables, or
+/// an upload of an e-LAAS file.
+pub const MAX_BODY_BYTES: usize = MAX_UPLOAD_BYTES + 64 * 1024;
+
+/// Largest e-LAAS file accepted by upload (a national CSV is about 100 MB;
+/// larger files go through `tidtam import elaas`).
+pub const MAX_UPLOAD_BYTES: usize = 256 * 1024 * 1024;
 
 /// What every handler shares.
 #[derive(Clone)]

@@ -238,6 +238,27 @@ impl Organisation {
             .collect())
     }
 
+    /// ข้อมูล ณ วันที่: the newest date of the organisation's e-LAAS figures in
+    /// a fiscal year; null before its first snapshot is imported.
+    async fn elaas_as_of(
+        &self,
+        ctx: &Context<'_>,
+        fiscal_year: i32,
+    ) -> async_graphql::Result<Option<chrono::NaiveDate>> {
+        crate::elaas::as_of::latest_as_of(ctx, self.id, fiscal_year).await
+    }
+
+    /// The newest e-LAAS date in the Buddhist Era, e.g. "31/03/2564".
+    #[graphql(name = "elaasAsOfBE")]
+    async fn elaas_as_of_be(
+        &self,
+        ctx: &Context<'_>,
+        fiscal_year: i32,
+    ) -> async_graphql::Result<Option<String>> {
+        let date = crate::elaas::as_of::latest_as_of(ctx, self.id, fiscal_year).await?;
+        Ok(date.map(crate::types::format_be))
+    }
+
     /// รายงานยอดงบประมาณคงเหลือ (e-LAAS): every e-LAAS item of a fiscal year
     /// with its figures as they stood on a date (the newest snapshot on or before it).
     async fn elaas_balance(

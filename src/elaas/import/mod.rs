@@ -1,0 +1,420 @@
+//! Importing an e-LAAS snapshot file (`docs/elaas-format.md`): read it (CSV in
+//! UTF-8 or Windows-874, or `.xlsx`), check every row, and, only when every
+//! row is good, load it in one transaction: COPY into a staging table, then
+//! set-based SQL that creates new items, inserts new figures and replaces
+//! changed ones. The same file twice changes nothing.
+
+pub mod parse;
+pub mod reader;
+
+pub use parse::{Parsed, Row};
+pub use reader::Format;
+
+use crate::error::FieldError;
+use crate::types::format_be;
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgPool};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
+
+/// Stable codes of bad rows (beside the shared ones: `REQUIRED`,
+/// `INVALID_MONEY`, `INVALID_DATE`, `INVALID_INPUT`, `DATE_OUT_OF_RANGE`).
+pub mod codes {
+    pub use crate::error::codes::{DATE_OUT_OF_RANGE, DUPLICATE, INVALID_INPUT};
+    /// The GraphQL error code of a rejected file.
+    pub const IMPORT_REJECTED: &str = "IMPORT_REJECTED";
+    pub const UNREADABLE_FILE: &str = "UNREADABLE_FILE";
+    pub const EMPTY_FILE: &str = "EMPTY_FILE";
+    pub const MISSING_COLUMN: &str = "MISSING_COLUMN";
+    pub const DUPLICATE_COLUMN: &str = "DUPLICATE_COLUMN";
+    pub const UNKNOWN_ORGANISATION: &str = "UNKNOWN_ORGANISATION";
+}
+
+/// One bad cell of a file: its line (0 for the file as a whole), its column,
+/// and why, in Thai and English.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub line: u64,
+    /// The column (`lao_code`, `as_of`, …), or `file`.
+    pub field: String,
+    pub code: &'static str,
+    pub message_th: String,
+    pub message_en: String,
+}
+
+impl RowError {
+    pub fn from_field(line: u64, e: FieldError) -> Self {
+        RowError {
+            line,
+            field: e.field,
+            code: e.code,
+            message_th: e.message_th,
+            message_en: e.message_en,
+        }
+    }
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {}, {} [{}]: {} / {}",
+            self.line, self.field, self.code, self.message_en, self.message_th
+        )
+    }
+}
+
+/// Why an import wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// Bad rows: every one of them. Nothing was written.
+    #[error("the file was rejected: {} bad cell(s); nothing was imported", .0.len())]
+    Rejected(Vec<RowError>),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// The import's record in `elaas_imports`; none when nothing changed.
+    pub import_id: Option<i64>,
+    /// SHA-256 of the file's bytes, in hex.
+    pub file_hash: String,
+    pub format: Format,
+    /// Data rows in the file.
+    pub rows: u64,
+    pub items_created: u64,
+    pub items_renamed: u64,
+    pub snapshots_inserted: u64,
+    pub snapshots_updated: u64,
+    /// Rows whose figures were already held, unchanged.
+    pub snapshots_unchanged: u64,
+    /// The distinct as-of dates of the file, oldest first.
+    pub as_of_dates: Vec<NaiveDate>,
+}
+
+impl ImportSummary {
+    /// Whether the import changed nothing (the file was imported before).
+    pub fn unchanged(&self) -> bool {
+        self.import_id.is_none()
+    }
+}
+
+impl std::fmt::Display for ImportSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let dates: Vec<String> = self.as_of_dates.iter().map(|d| format_be(*d)).collect();
+        write!(
+            f,
+            "{} rows as of {}: {} items created, {} renamed; {} snapshots inserted, {} updated, {} unchanged",
+            self.rows,
+            dates.join(", "),
+            self.items_created,
+            self.items_renamed,
+            self.snapshots_inserted,
+            self.snapshots_updated,
+            self.snapshots_unchanged
+        )?;
+        match self.import_id {
+            Some(id) => write!(f, " (import {id})"),
+            None => write!(f, " (nothing changed: already imported)"),
+        }
+    }
+}
+
+/// Where an import has got to, for a progress line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Every row read and checked.
+    Checked { rows: u64 },
+    /// Rows sent to the staging table so far.
+    Copying { done: u64, total: u64 },
+    /// Merging the staged rows into the figures.
+    Merging,
+}
+
+/// Rows sent to PostgreSQL per COPY message.
+const COPY_CHUNK_ROWS: usize = 20_000;
+
+/// Reads, checks and imports a file, all or nothing, as `actor`.
+pub async fn import(
+    pool: &PgPool,
+    bytes: Vec<u8>,
+    file_name: Option<&str>,
+    actor: &str,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<ImportSummary, ImportError> {
+    let today = chrono::Local::now().date_naive();
+    let started = std::time::Instant::now();
+    // Reading and checking a national file takes a while: off the async workers.
+    let (hash, parsed) = tokio::task::spawn_blocking(move || {
+        let hash = hex(&Sha256::digest(&bytes));
+        (hash, parse::parse(&bytes, today))
+    })
+    .await
+    .map_err(|e| ImportError::Internal(e.to_string()))?;
+    tracing::debug!(elapsed = ?started.elapsed(), rows = parsed.rows.len(), "e-LAAS file read and checked");
+    load(pool, &parsed, &hash, file_name, actor, progress).await
+}
+
+/// Loads checked rows in one transaction: rejects the file, writing nothing,
+/// when any row is bad or names an unknown LAO.
+pub async fn load(
+    pool: &PgPool,
+    parsed: &Parsed,
+    file_hash: &str,
+    file_name: Option<&str>,
+    actor: &str,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<ImportSummary, ImportError> {
+    let mut lap = Lap::new();
+    let mut tx = crate::db::begin_as(pool, actor).await?;
+    // One import at a time: each sees the figures the one before left.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('tidtam.elaas_import'))")
+        .execute(&mut *tx)
+        .await?;
+    let organisations = resolve_organisations(&mut tx, parsed).await?;
+    let mut errors = parsed.errors.clone();
+    let codes_by_line = parsed.rows.iter().map(|r| (r.line, &r.lao_code)).chain(
+        parsed
+            .bad_row_codes
+            .iter()
+            .map(|(line, code)| (*line, code)),
+    );
+    for (line, code) in codes_by_line {
+        if !organisations.contains_key(code) {
+            errors.push(RowError {
+                line,
+                field: parse::Column::LaoCode.field().into(),
+                code: codes::UNKNOWN_ORGANISATION,
+                message_th: format!("ไม่พบ อปท. รหัส {code}"),
+                message_en: format!("no organisation has the code {code}"),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.line);
+        return Err(ImportError::Rejected(errors));
+    }
+    progress(Progress::Checked {
+        rows: parsed.rows.len() as u64,
+    });
+    lap.at("LAO codes resolved");
+
+    // Bulk mode: no per-row audit; the import's own record is audited below.
+    sqlx::query("SELECT set_config('tidtam.bulk', 'on', true)")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(include_str!("sql/create_staging.sql"))
+        .execute(&mut *tx)
+        .await?;
+    copy_rows(&mut tx, &parsed.rows, &organisations, progress).await?;
+    lap.at("COPY into staging");
+    progress(Progress::Merging);
+    sqlx::query("ANALYZE elaas_staging")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(include_str!("sql/staging_items.sql"))
+        .execute(&mut *tx)
+        .await?;
+    lap.at("staging analysed, items listed");
+    let import_id: i64 =
+        sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('elaas_imports', 'id'))")
+            .fetch_one(&mut *tx)
+            .await?;
+    let items_created = sqlx::query(include_str!("sql/insert_items.sql"))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    lap.at("items inserted");
+    let items_renamed = sqlx::query(include_str!("sql/rename_items.sql"))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    lap.at("items renamed");
+    let (inserted, updated): (i64, i64) = sqlx::query_as(include_str!("sql/upsert_snapshots.sql"))
+        .bind(import_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    lap.at("snapshots upserted");
+    let rows = parsed.rows.len() as u64;
+    let as_of_dates: Vec<NaiveDate> = parsed
+        .rows
+        .iter()
+        .map(|r| r.as_of)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut summary = ImportSummary {
+        import_id: None,
+        file_hash: file_hash.to_string(),
+        format: parsed.format,
+        rows,
+        items_created,
+        items_renamed,
+        snapshots_inserted: inserted as u64,
+        snapshots_updated: updated as u64,
+        snapshots_unchanged: rows.saturating_sub((inserted + updated) as u64),
+        as_of_dates,
+    };
+    if items_created + items_renamed + summary.snapshots_inserted + summary.snapshots_updated == 0 {
+        // The same figures again: leave no trace, not even an import record.
+        tx.rollback().await?;
+        return Ok(summary);
+    }
+    sqlx::query("SELECT set_config('tidtam.bulk', 'off', true)")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(include_str!("sql/insert_import.sql"))
+        .bind(import_id)
+        .bind(file_name)
+        .bind(file_hash)
+        .bind(parsed.format.to_db())
+        .bind(i32::try_from(rows).unwrap_or(i32::MAX))
+        .bind(&summary.as_of_dates)
+        .bind(to_i32(items_created))
+        .bind(to_i32(items_renamed))
+        .bind(to_i32(summary.snapshots_inserted))
+        .bind(to_i32(summary.snapshots_updated))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    lap.at("recorded and committed");
+    summary.import_id = Some(import_id);
+    Ok(summary)
+}
+
+/// Logs (at debug level) how long each step of an import took.
+struct Lap(std::time::Instant);
+
+impl Lap {
+    fn new() -> Self {
+        Lap(std::time::Instant::now())
+    }
+
+    fn at(&mut self, step: &str) {
+        tracing::debug!(elapsed = ?self.0.elapsed(), "e-LAAS import: {step}");
+        self.0 = std::time::Instant::now();
+    }
+}
+
+fn to_i32(n: u64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+async fn resolve_organisations(
+    conn: &mut PgConnection,
+    parsed: &Parsed,
+) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let codes: Vec<&str> = parsed
+        .rows
+        .iter()
+        .map(|r| r.lao_code.as_str())
+        .chain(parsed.bad_row_codes.iter().map(|(_, c)| c.as_str()))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let found: Vec<(String, i64)> = sqlx::query_as(include_str!("sql/organisations_by_code.sql"))
+        .bind(&codes)
+        .fetch_all(conn)
+        .await?;
+    Ok(found.into_iter().collect())
+}
+
+async fn copy_rows(
+    conn: &mut PgConnection,
+    rows: &[Row],
+    organisations: &HashMap<String, i64>,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<(), ImportError> {
+    let total = rows.len() as u64;
+    let mut copy = conn
+        .copy_in_raw(include_str!("sql/copy_staging.sql"))
+        .await?;
+    let mut buffer = String::with_capacity(COPY_CHUNK_ROWS * 256);
+    let mut done = 0u64;
+    for chunk in rows.chunks(COPY_CHUNK_ROWS) {
+        buffer.clear();
+        for row in chunk {
+            let organisation_id = organisations.get(&row.lao_code).copied().ok_or_else(|| {
+                ImportError::Internal(format!("organisation {} not resolved", row.lao_code))
+            })?;
+            copy_line(&mut buffer, row, organisation_id);
+        }
+        if let Err(e) = copy.send(buffer.as_bytes()).await {
+            let _ = copy.abort("import failed").await;
+            return Err(e.into());
+        }
+        done += chunk.len() as u64;
+        progress(Progress::Copying { done, total });
+    }
+    copy.finish().await?;
+    Ok(())
+}
+
+/// One row in COPY's text format: tab-separated, `\N` for null.
+fn copy_line(out: &mut String, r: &Row, organisation_id: i64) {
+    let _ = write!(out, "{}\t{}\t{}\t", r.line, organisation_id, r.fiscal_year);
+    escape(out, &r.item_code);
+    out.push('\t');
+    escape(out, &r.name_th);
+    let _ = write!(out, "\t{}\t{}\t", r.budget, r.contract_amount);
+    match r.contract_signed_on {
+        Some(d) => {
+            let _ = write!(out, "{d}");
+        }
+        None => out.push_str("\\N"),
+    }
+    let _ = writeln!(out, "\t{}\t{}\t{}", r.disbursed, r.remaining, r.as_of);
+}
+
+fn escape(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_text_escapes() {
+        let row = Row {
+            line: 2,
+            lao_code: "7100001".into(),
+            fiscal_year: 2564,
+            item_code: "A\t1".into(),
+            name_th: "ก\\ข\nค".into(),
+            budget: rust_decimal::Decimal::new(2000000, 2),
+            contract_amount: rust_decimal::Decimal::ZERO,
+            contract_signed_on: None,
+            disbursed: rust_decimal::Decimal::ZERO,
+            remaining: rust_decimal::Decimal::new(2000000, 2),
+            as_of: NaiveDate::from_ymd_opt(2021, 3, 31).unwrap_or_default(),
+        };
+        let mut out = String::new();
+        copy_line(&mut out, &row, 5);
+        assert_eq!(
+            out,
+            "2\t5\t2564\tA\\t1\tก\\\\ข\\nค\t20000.00\t0\t\\N\t0\t20000.00\t2021-03-31\n"
+        );
+    }
+}

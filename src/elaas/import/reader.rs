@@ -1,0 +1,301 @@
+//! Reading a snapshot file into records of text cells, whatever its format:
+//! CSV in UTF-8 (with or without a byte-order mark) or Windows-874/TIS-620
+//! (what Thai office software still writes), or an Excel `.xlsx` workbook.
+
+use crate::types::format_be;
+use calamine::{Data, Reader, Xlsx};
+use std::borrow::Cow;
+use std::io::Cursor;
+
+/// How a file was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// CSV in UTF-8, with or without a byte-order mark.
+    CsvUtf8,
+    /// CSV in Windows-874 (a superset of TIS-620).
+    CsvWindows874,
+    /// An Excel workbook; its first sheet is read.
+    Xlsx,
+}
+
+impl Format {
+    /// The value stored in `elaas_imports.format`.
+    pub fn to_db(self) -> &'static str {
+        match self {
+            Format::CsvUtf8 => "csv-utf8",
+            Format::CsvWindows874 => "csv-windows-874",
+            Format::Xlsx => "xlsx",
+        }
+    }
+}
+
+/// Why a file could not be read at all (as opposed to a bad row).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub message_th: String,
+    pub message_en: String,
+}
+
+impl Unreadable {
+    fn new(th: impl Into<String>, en: impl Into<String>) -> Self {
+        Unreadable {
+            message_th: th.into(),
+            message_en: en.into(),
+        }
+    }
+}
+
+/// A decoded file, ready to give its records.
+pub struct Decoded {
+    pub format: Format,
+    content: Content,
+}
+
+enum Content {
+    Csv { text: String, delimiter: u8 },
+    Xlsx { range: calamine::Range<Data> },
+}
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const OLE_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0";
+
+/// Decodes a file: an `.xlsx` workbook by its content (a zip archive), else
+/// CSV in UTF-8 when the bytes are valid UTF-8, else in Windows-874.
+pub fn decode(bytes: &[u8]) -> Result<Decoded, Unreadable> {
+    if bytes.starts_with(ZIP_MAGIC) {
+        return decode_xlsx(bytes);
+    }
+    if bytes.starts_with(OLE_MAGIC) {
+        return Err(Unreadable::new(
+            "ไฟล์ Excel รุ่นเก่า (.xls) อ่านไม่ได้: บันทึกเป็น .xlsx หรือ CSV ก่อน",
+            "an old Excel file (.xls) cannot be read: save it as .xlsx or CSV first",
+        ));
+    }
+    let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+    let (text, format) = match std::str::from_utf8(body) {
+        Ok(text) => (text.to_string(), Format::CsvUtf8),
+        Err(_) => {
+            let (text, had_errors) = encoding_rs::WINDOWS_874.decode_without_bom_handling(body);
+            if had_errors {
+                return Err(Unreadable::new(
+                    "อ่านไฟล์ไม่ได้: ไม่ใช่ CSV แบบ UTF-8 หรือ Windows-874 (TIS-620) และไม่ใช่ .xlsx",
+                    "cannot read the file: it is neither CSV in UTF-8 or Windows-874 (TIS-620) nor .xlsx",
+                ));
+            }
+            (text.into_owned(), Format::CsvWindows874)
+        }
+    };
+    if text.contains('\0') {
+        return Err(Unreadable::new(
+            "ไฟล์นี้ไม่ใช่ข้อความ CSV",
+            "the file is not CSV text",
+        ));
+    }
+    let delimiter = sniff_delimiter(&text);
+    Ok(Decoded {
+        format,
+        content: Content::Csv { text, delimiter },
+    })
+}
+
+/// Comma unless the first line has more semicolons or tabs than commas.
+fn sniff_delimiter(text: &str) -> u8 {
+    let first = text.lines().next().unwrap_or("");
+    let count = |c: char| first.matches(c).count();
+    let commas = count(',');
+    [(b'\t', count('\t')), (b';', count(';'))]
+        .into_iter()
+        .filter(|(_, n)| *n > commas)
+        .max_by_key(|(_, n)| *n)
+        .map(|(d, _)| d)
+        .unwrap_or(b',')
+}
+
+fn decode_xlsx(bytes: &[u8]) -> Result<Decoded, Unreadable> {
+    let unreadable = |e: &dyn std::fmt::Display| {
+        Unreadable::new(
+            format!("อ่านไฟล์ .xlsx ไม่ได้: {e}"),
+            format!("cannot read the .xlsx file: {e}"),
+        )
+    };
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
+    let range = match book.worksheet_range_at(0) {
+        Some(Ok(range)) => range,
+        Some(Err(e)) => return Err(unreadable(&e)),
+        None => {
+            return Err(Unreadable::new(
+                "ไฟล์ .xlsx ไม่มีแผ่นงาน",
+                "the .xlsx file has no worksheet",
+            ))
+        }
+    };
+    Ok(Decoded {
+        format: Format::Xlsx,
+        content: Content::Xlsx { range },
+    })
+}
+
+impl Decoded {
+    /// Calls `f` with each non-blank record and its line (the CSV line the
+    /// record starts on, or the sheet's row number), header included.
+    pub fn for_each_record(
+        &self,
+        mut f: impl FnMut(u64, &[Cow<'_, str>]),
+    ) -> Result<(), Unreadable> {
+        match &self.content {
+            Content::Csv { text, delimiter } => {
+                let mut reader = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .delimiter(*delimiter)
+                    .from_reader(text.as_bytes());
+                let mut record = csv::StringRecord::new();
+                // The csv crate's own line count skips blank lines, so lines
+                // are counted here from the record's byte offset.
+                let (mut counted_to, mut line) = (0usize, 1u64);
+                loop {
+                    match reader.read_record(&mut record) {
+                        Ok(true) => {}
+                        Ok(false) => break,
+                        Err(e) => {
+                            let line = e.position().map(|p| p.line()).unwrap_or(0);
+                            return Err(Unreadable::new(
+                                format!("อ่าน CSV ไม่ได้ที่บรรทัด {line}: {e}"),
+                                format!("cannot read the CSV at line {line}: {e}"),
+                            ));
+                        }
+                    }
+                    if record.iter().all(|c| c.trim().is_empty()) {
+                        continue;
+                    }
+                    let start = record
+                        .position()
+                        .and_then(|p| usize::try_from(p.byte()).ok())
+                        .unwrap_or(counted_to)
+                        .clamp(counted_to, text.len());
+                    // The offset may point at blank lines skipped before the record.
+                    let bytes = text.as_bytes();
+                    let start = start
+                        + bytes[start..]
+                            .iter()
+                            .take_while(|b| matches!(b, b'\n' | b'\r'))
+                            .count();
+                    line += bytes[counted_to..start]
+                        .iter()
+                        .filter(|b| **b == b'\n')
+                        .count() as u64;
+                    counted_to = start;
+                    let cells: Vec<Cow<'_, str>> = record.iter().map(Cow::Borrowed).collect();
+                    f(line, &cells);
+                }
+            }
+            Content::Xlsx { range } => {
+                let first_row = range.start().map(|(row, _)| row).unwrap_or(0);
+                let first_col = range.start().map(|(_, col)| col).unwrap_or(0);
+                let mut cells: Vec<Cow<'_, str>> = Vec::new();
+                for (i, row) in range.rows().enumerate() {
+                    if row.iter().all(|c| cell_text(c).trim().is_empty()) {
+                        continue;
+                    }
+                    cells.clear();
+                    // Columns left of the used range are blank cells.
+                    cells.extend((0..first_col).map(|_| Cow::Borrowed("")));
+                    cells.extend(row.iter().map(cell_text));
+                    f(u64::from(first_row) + i as u64 + 1, &cells);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A cell as text: numbers without a needless ".0", dates in the Buddhist Era.
+fn cell_text(cell: &Data) -> Cow<'_, str> {
+    match cell {
+        Data::String(s) => Cow::Borrowed(s.as_str()),
+        Data::Int(i) => Cow::Owned(i.to_string()),
+        Data::Float(f) => Cow::Owned(number_text(*f)),
+        Data::Bool(b) => Cow::Owned(b.to_string()),
+        Data::DateTime(dt) => match dt.as_datetime() {
+            Some(dt) => Cow::Owned(format_be(dt.date())),
+            None => Cow::Owned(number_text(dt.as_f64())),
+        },
+        Data::DateTimeIso(s) => {
+            match chrono::NaiveDate::parse_from_str(&s[..s.len().min(10)], "%Y-%m-%d") {
+                Ok(d) => Cow::Owned(format_be(d)),
+                Err(_) => Cow::Borrowed(s.as_str()),
+            }
+        }
+        Data::DurationIso(s) => Cow::Borrowed(s.as_str()),
+        Data::Error(e) => Cow::Owned(format!("#{e:?}")),
+        Data::Empty => Cow::Borrowed(""),
+    }
+}
+
+/// A spreadsheet number as text: integers without decimals, others rounded
+/// to the satang (a cell holding 0.1 + 0.2 shows 0.30, as Excel would).
+fn number_text(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{f:.0}")
+    } else {
+        let shortest = f.to_string();
+        match shortest.split_once('.') {
+            Some((_, decimals)) if decimals.len() > 2 && (f * 100.0).round() / 100.0 != f => {
+                // More than satang precision only through binary rounding noise?
+                let rounded = format!("{f:.2}");
+                if (rounded.parse::<f64>().unwrap_or(f) - f).abs() < 1e-6 {
+                    rounded
+                } else {
+                    shortest
+                }
+            }
+            _ => shortest,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(bytes: &[u8]) -> (Format, Vec<(u64, Vec<String>)>) {
+        let decoded = decode(bytes).unwrap();
+        let mut out = Vec::new();
+        decoded
+            .for_each_record(|line, cells| {
+                out.push((line, cells.iter().map(|c| c.to_string()).collect()))
+            })
+            .unwrap();
+        (decoded.format, out)
+    }
+
+    #[test]
+    fn utf8_with_and_without_bom() {
+        let (f, r) = records("รหัส,ชื่อ\n1,ก\n\n2,\"ข,ค\"\n".as_bytes());
+        assert_eq!(f, Format::CsvUtf8);
+        assert_eq!(r[0], (1, vec!["รหัส".to_string(), "ชื่อ".to_string()]));
+        assert_eq!(r[2], (4, vec!["2".to_string(), "ข,ค".to_string()]));
+        let mut bom = UTF8_BOM.to_vec();
+        bom.extend_from_slice("รหัส,ชื่อ\n".as_bytes());
+        let (_, r) = records(&bom);
+        assert_eq!(r[0].1[0], "รหัส");
+    }
+
+    #[test]
+    fn windows_874() {
+        let (bytes, _, _) = encoding_rs::WINDOWS_874.encode("รหัส;ชื่อ\n1;ก\n");
+        let (f, r) = records(&bytes);
+        assert_eq!(f, Format::CsvWindows874);
+        assert_eq!(r[1].1, vec!["1".to_string(), "ก".to_string()]);
+    }
+
+    #[test]
+    fn numbers_as_text() {
+        assert_eq!(number_text(7100001.0), "7100001");
+        assert_eq!(number_text(20000.5), "20000.5");
+        assert_eq!(number_text(0.1 + 0.2), "0.30");
+        assert_eq!(number_text(1.234), "1.234");
+    }
+}
