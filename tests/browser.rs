@@ -24,17 +24,10 @@ async fn the_dashboard_and_graphiql_work_in_a_browser_with_no_internet() {
         return;
     }
     let db = TestDb::demo().await;
-    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
-    let app = tidtam::http::router(tidtam::http::AppState {
-        schema,
-        pool: db.pool.clone(),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = db.serve().await;
     let output = tokio::process::Command::new("node")
         .arg(dir.join("browser.mjs"))
-        .arg(format!("http://{addr}"))
+        .arg(base.clone())
         .env("CHROMIUM", &chromium)
         .output()
         .await

@@ -576,14 +576,7 @@ async fn the_command_imports_and_lists_every_bad_row() {
 #[tokio::test]
 async fn the_upload_works_over_http_multipart() {
     let db = TestDb::demo().await;
-    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
-    let app = tidtam::http::router(tidtam::http::AppState {
-        schema,
-        pool: db.pool.clone(),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = db.serve().await;
 
     let boundary = "tidtam-elaas-boundary";
     let operations = json!({"query": IMPORT, "variables": {"file": null}}).to_string();
@@ -600,7 +593,7 @@ async fn the_upload_works_over_http_multipart() {
     body.extend_from_slice(&fixture(THAI));
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let answer: serde_json::Value = reqwest::Client::new()
-        .post(format!("http://{addr}/graphql"))
+        .post(format!("{base}/graphql"))
         .header(
             "content-type",
             format!("multipart/form-data; boundary={boundary}"),

@@ -27,17 +27,10 @@ async fn graphql_http_audit_passes_without_warnings() {
         return;
     }
     let db = TestDb::demo().await;
-    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
-    let app = tidtam::http::router(tidtam::http::AppState {
-        schema,
-        pool: db.pool.clone(),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = db.serve().await;
     let output = tokio::process::Command::new("node")
         .arg(audit_dir.join("audit.mjs"))
-        .arg(format!("http://{addr}/graphql"))
+        .arg(format!("{base}/graphql"))
         .output()
         .await
         .unwrap();

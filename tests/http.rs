@@ -5,22 +5,10 @@ mod common;
 use common::TestDb;
 use serde_json::json;
 
-async fn serve(db: &TestDb) -> String {
-    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
-    let app = tidtam::http::router(tidtam::http::AppState {
-        schema,
-        pool: db.pool.clone(),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{addr}")
-}
-
 #[tokio::test]
 async fn post_graphql_answers_the_first_query() {
     let db = TestDb::demo().await;
-    let base = serve(&db).await;
+    let base = db.serve().await;
     let body: serde_json::Value = reqwest::Client::new()
         .post(format!("{base}/graphql"))
         .json(&json!({"query": "{ organisation(code: \"7100001\") { projects(fiscalYear: 2564) { remaining } } }"}))
@@ -39,7 +27,7 @@ async fn post_graphql_answers_the_first_query() {
 #[tokio::test]
 async fn graphiql_and_the_sdl_have_their_own_paths_and_healthz_checks_the_database() {
     let db = TestDb::demo().await;
-    let base = serve(&db).await;
+    let base = db.serve().await;
     let client = reqwest::Client::new();
     let page = client.get(format!("{base}/graphiql")).send().await.unwrap();
     assert_eq!(page.status(), 200);
@@ -86,7 +74,7 @@ async fn graphiql_and_the_sdl_have_their_own_paths_and_healthz_checks_the_databa
 #[tokio::test]
 async fn the_endpoint_follows_the_graphql_over_http_spec() {
     let db = TestDb::demo().await;
-    let base = serve(&db).await;
+    let base = db.serve().await;
     let client = reqwest::Client::new();
     let url = format!("{base}/graphql");
     // A form or text body (a cross-site "simple request") is refused unread.
@@ -166,7 +154,7 @@ async fn the_endpoint_follows_the_graphql_over_http_spec() {
 #[tokio::test]
 async fn the_dashboard_and_its_documents_are_served_from_the_binary() {
     let db = TestDb::demo().await;
-    let base = serve(&db).await;
+    let base = db.serve().await;
     let client = reqwest::Client::new();
     let page = client.get(format!("{base}/")).send().await.unwrap();
     assert_eq!(page.status(), 200);

@@ -90,6 +90,21 @@ impl TestDb {
         serde_json::to_value(&response).expect("response as JSON")
     }
 
+    /// Serves the whole HTTP surface on a free loopback port; returns its base URL.
+    pub async fn serve(&self) -> String {
+        let schema = tidtam::graphql::build_schema(Some(self.pool.clone()));
+        let app = tidtam::http::router(tidtam::http::AppState {
+            schema,
+            pool: self.pool.clone(),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let addr = listener.local_addr().expect("its address");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}")
+    }
+
     /// Runs a document and fails the test on any GraphQL error.
     pub async fn graphql_ok(&self, query: &str, variables: serde_json::Value) -> serde_json::Value {
         let value = self.graphql(query, variables).await;
