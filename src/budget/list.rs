@@ -13,14 +13,14 @@ use std::sync::Arc;
 const COLUMNS: &str = include_str!("sql/columns.sql");
 
 impl Keyed for BudgetApproval {
-    const BY_ID: &'static str = include_str!("sql/by_id.sql");
+    const BY_ID: &'static str = super::sql::BY_ID;
     fn key(&self) -> i64 {
         self.id
     }
 }
 
 impl Child for BudgetApproval {
-    const BY_PARENT: &'static str = include_str!("sql/by_plan_project.sql");
+    const BY_PARENT: &'static str = super::sql::BY_PLAN_PROJECT;
     fn parent(&self) -> i64 {
         self.plan_project_id
     }
@@ -88,12 +88,11 @@ impl Loader<(i64, i32)> for ApprovalsOfYear {
             years.entry(*fy).or_default().push(*org);
         }
         for (fy, orgs) in years {
-            let rows: Vec<BudgetApproval> =
-                sqlx::query_as(include_str!("sql/approvals_of_organisation.sql"))
-                    .bind(&orgs)
-                    .bind(fy)
-                    .fetch_all(&self.0)
-                    .await?;
+            let rows: Vec<BudgetApproval> = sqlx::query_as(super::sql::OF_ORGANISATION)
+                .bind(&orgs)
+                .bind(fy)
+                .fetch_all(&self.0)
+                .await?;
             for row in rows {
                 out.entry((row.organisation_id, fy)).or_default().push(row);
             }

@@ -177,7 +177,7 @@ impl BudgetMutation {
     ) -> async_graphql::Result<BudgetApproval> {
         let id = key_of(&input.approval_id, "BudgetApproval", "input.approvalId").gql()?;
         let mut tx = audit::begin(ctx).await?;
-        let current: Option<BudgetApproval> = sqlx::query_as(include_str!("sql/by_id.sql"))
+        let current: Option<BudgetApproval> = sqlx::query_as(super::sql::BY_ID)
             .bind(vec![id])
             .fetch_optional(&mut *tx)
             .await
@@ -361,7 +361,7 @@ pub async fn approval_by_id(
     conn: &mut PgConnection,
     id: i64,
 ) -> Result<BudgetApproval, sqlx::Error> {
-    sqlx::query_as(include_str!("sql/by_id.sql"))
+    sqlx::query_as(super::sql::BY_ID)
         .bind(vec![id])
         .fetch_one(conn)
         .await

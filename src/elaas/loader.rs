@@ -47,7 +47,7 @@ impl Loader<i64> for ApprovalsOfItem {
 
     async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
         let rows: Vec<crate::budget::BudgetApproval> =
-            sqlx::query_as(include_str!("../budget/sql/by_elaas_item.sql"))
+            sqlx::query_as(crate::budget::sql::BY_ELAAS_ITEM)
                 .bind(ids)
                 .fetch_all(&self.0)
                 .await?;
