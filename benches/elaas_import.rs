@@ -151,13 +151,8 @@ async fn empty_elaas(pool: &PgPool) {
 
 async fn import(pool: &PgPool, bytes: &[u8]) -> (Duration, tidtam::elaas::import::ImportSummary) {
     let started = Instant::now();
-    let summary = tidtam::elaas::import::import(
-        pool,
-        bytes.to_vec(),
-        Some("bench.csv"),
-        "bench",
-        &mut |_| {},
-    )
+    let scoped = tidtam::auth::system_db(pool, "bench");
+    let summary = tidtam::elaas::import::import(&scoped, bytes.to_vec(), Some("bench.csv"), &mut |_| {})
     .await
     .expect("import");
     (started.elapsed(), summary)

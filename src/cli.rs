@@ -1,4 +1,5 @@
-//! The command line: `tidtam serve | migrate | demo | schema | hierarchy load | import elaas`.
+//! The command line: `tidtam serve | migrate | demo | schema | generate |
+//! hierarchy load | import elaas | user add | token create | token revoke`.
 
 use crate::db::locate::{locate, LocateOptions, Located};
 use crate::{db, demo, graphql, http, strategy};
@@ -33,6 +34,15 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "TIDTAM_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Requests per minute per caller (token, or client address); 0: no limit.
+    #[arg(long, env = "TIDTAM_RATE_LIMIT", default_value_t = http::DEFAULT_RATE_PER_MINUTE)]
+    rate_limit: u32,
+    /// Seconds a GraphQL request may run.
+    #[arg(long, env = "TIDTAM_REQUEST_TIMEOUT", default_value_t = 30)]
+    request_timeout: u64,
+    /// Seconds one SQL statement of a request may run.
+    #[arg(long, env = "TIDTAM_STATEMENT_TIMEOUT", default_value_t = 15)]
+    statement_timeout: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -63,6 +73,59 @@ enum Command {
     /// Import data files.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Add an account. The password is read from the TIDTAM_PASSWORD variable
+    /// or, without it, from the first line of standard input.
+    Add {
+        username: String,
+        /// lao_officer, lao_approver, provincial_evaluator, central_analyst or admin.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// รหัส อปท.: the LAO of an officer or approver.
+        #[arg(long)]
+        organisation: Option<String>,
+        /// รหัสจังหวัด: the province of an evaluator.
+        #[arg(long)]
+        province: Option<String>,
+        /// An account that signs in with API tokens only.
+        #[arg(long)]
+        no_password: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCommand {
+    /// Create an API token for an account and print it (it is shown once).
+    Create {
+        username: String,
+        /// What the token is for, e.g. "Metabase".
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// Days until it expires.
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Revoke a token by its id; it stops working at once.
+    Revoke {
+        id: i64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -148,6 +211,62 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(args) => serve(args, false).await,
+        Command::User(UserCommand::Add {
+            username,
+            role,
+            display_name,
+            organisation,
+            province,
+            no_password,
+            db,
+        }) => {
+            let (pool, _located) = open(&db).await?;
+            db::migrate(&pool).await?;
+            let role = crate::auth::Role::parse(&role)
+                .with_context(|| format!("unknown role {role:?}"))?;
+            let password = if no_password {
+                None
+            } else {
+                Some(read_password()?)
+            };
+            let account = crate::auth::store::add_account(
+                &pool,
+                crate::auth::store::NewAccount {
+                    username: &username,
+                    display_name: display_name.as_deref().unwrap_or(&username),
+                    password: password.as_deref(),
+                    role,
+                    organisation_code: organisation.as_deref(),
+                    province_code: province.as_deref(),
+                },
+            )
+            .await?;
+            println!("account {} ({}) added", account.username, role.as_db());
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create {
+            username,
+            name,
+            days,
+            db,
+        }) => {
+            let (pool, _located) = open(&db).await?;
+            let account = crate::auth::store::account_by_username(&pool, &username)
+                .await?
+                .with_context(|| format!("no account {username:?}"))?;
+            let lifetime = std::time::Duration::from_secs(u64::from(days.clamp(1, 366)) * 86_400);
+            let (token, info) =
+                crate::auth::store::create_token(&pool, account.id, "api", &name, lifetime).await?;
+            eprintln!("token {} for {username}, expires {}", info.id, info.expires_at);
+            println!("{token}");
+            Ok(())
+        }
+        Command::Token(TokenCommand::Revoke { id, db }) => {
+            let (pool, _located) = open(&db).await?;
+            let info = crate::auth::store::revoke_token(&pool, id, 0, true).await?;
+            println!("token {} ({}) revoked", info.id, info.name);
+            Ok(())
+        }
         Command::Generate {
             scale,
             years,
@@ -237,7 +356,8 @@ async fn import_elaas(file: PathBuf, actor: Option<String>, args: DbArgs) -> any
         }
     };
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
-    match import::import(&pool, bytes, name.as_deref(), &actor, &mut progress).await {
+    let db = crate::auth::system_db(&pool, &actor);
+    match import::import(&db, bytes, name.as_deref(), &mut progress).await {
         Ok(summary) => {
             println!(
                 "{}: {summary} in {:.1}s",
@@ -270,6 +390,18 @@ async fn open(args: &DbArgs) -> anyhow::Result<(sqlx::PgPool, Located)> {
     Ok((pool, located))
 }
 
+/// The password of `tidtam user add`: TIDTAM_PASSWORD, else a line of stdin.
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("TIDTAM_PASSWORD") {
+        return Ok(p);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    anyhow::ensure!(!password.is_empty(), "no password given (TIDTAM_PASSWORD or stdin)");
+    Ok(password)
+}
+
 async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
     let (pool, located) = open(&args.db).await?;
     db::migrate(&pool).await.context("applying migrations")?;
@@ -281,10 +413,13 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
     let analytics = crate::analytics::Analytics::new(pool.clone());
     analytics.listen();
     let schema = graphql::build_schema_with(Some(pool.clone()), Some(analytics));
-    let app = http::router(http::AppState {
-        schema,
-        pool: pool.clone(),
+    let mut state = http::AppState::new(schema, pool.clone());
+    state.limits = std::sync::Arc::new(http::ServerLimits {
+        rate: crate::auth::rate::RateLimits::new(args.rate_limit),
+        request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
+        statement_timeout: std::time::Duration::from_secs(args.statement_timeout.max(1)),
     });
+    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;

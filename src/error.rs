@@ -25,6 +25,18 @@ pub enum AppError {
     /// A stale update: the record changed since the caller read it.
     #[error("{0} was changed by someone else; reload it and try again")]
     VersionConflict(String),
+    /// No account, or a token that is unknown, expired or revoked.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The caller's role or scope does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The caller sent too many requests; it may retry after this many seconds.
+    #[error("too many requests; try again in {0} s / ส่งคำขอถี่เกินไป โปรดลองใหม่ในอีก {0} วินาที")]
+    RateLimited(u64),
+    /// The request ran longer than its time limit.
+    #[error("the request took too long and was stopped / คำขอใช้เวลานานเกินกำหนดจึงถูกยกเลิก")]
+    Timeout,
     /// A database failure; its text is logged, never shown to callers.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -61,6 +73,22 @@ pub mod codes {
     pub const PLAN_NOT_APPROVED: &str = "PLAN_NOT_APPROVED";
     pub const DUPLICATE: &str = "DUPLICATE";
     pub const INVALID_STATE: &str = "INVALID_STATE";
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    pub const TIMEOUT: &str = "TIMEOUT";
+}
+
+/// PostgreSQL's "insufficient privilege": a row-level security policy or a
+/// grant refused the statement.
+const SQLSTATE_INSUFFICIENT_PRIVILEGE: &str = "42501";
+/// PostgreSQL's "query canceled": the statement timeout ran out.
+const SQLSTATE_QUERY_CANCELED: &str = "57014";
+
+fn sqlstate(e: &sqlx::Error) -> Option<String> {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .map(|c| c.into_owned())
 }
 
 impl AppError {
@@ -87,19 +115,34 @@ impl AppError {
             AppError::Invalid(_) => codes::VALIDATION_FAILED,
             AppError::NotFound(_) => codes::NOT_FOUND,
             AppError::VersionConflict(_) => codes::VERSION_CONFLICT,
-            AppError::Database(_) | AppError::Internal(_) => codes::INTERNAL,
+            AppError::Unauthenticated(_) => codes::UNAUTHENTICATED,
+            AppError::Forbidden(_) => codes::FORBIDDEN,
+            AppError::Timeout => codes::TIMEOUT,
+            AppError::RateLimited(_) => codes::RATE_LIMITED,
+            AppError::Database(e) => match sqlstate(e).as_deref() {
+                Some(SQLSTATE_INSUFFICIENT_PRIVILEGE) => codes::FORBIDDEN,
+                Some(SQLSTATE_QUERY_CANCELED) => codes::TIMEOUT,
+                _ => codes::INTERNAL,
+            },
+            AppError::Internal(_) => codes::INTERNAL,
         }
     }
 }
 
 impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
-        let message = match self {
-            AppError::Database(_) | AppError::Internal(_) => {
+        let message = match (self, self.code()) {
+            (AppError::Database(_), codes::FORBIDDEN) => {
+                "this data belongs to an organisation outside your scope / ข้อมูลนี้อยู่นอกขอบเขตสิทธิ์ของคุณ".to_string()
+            }
+            (AppError::Database(_), codes::TIMEOUT) => {
+                "the query took too long and was stopped / คำสั่งใช้เวลานานเกินกำหนดจึงถูกยกเลิก".to_string()
+            }
+            (AppError::Database(_) | AppError::Internal(_), _) => {
                 tracing::error!(error = %self, "request failed");
                 "internal server error / เกิดข้อผิดพลาดภายในระบบ".to_string()
             }
-            other => other.to_string(),
+            (other, _) => other.to_string(),
         };
         async_graphql::Error::new(message).extend_with(|_, ext| {
             ext.set("code", self.code());
@@ -149,8 +192,21 @@ pub type AppResult<T> = Result<T, AppError>;
 
 /// Maps an unexpected error (a failed batch load, say) to a censored GraphQL
 /// error with code `INTERNAL_SERVER_ERROR`; the detail goes to the log only.
-pub fn internal<E: std::fmt::Display>(error: E) -> async_graphql::Error {
-    AppError::Internal(anyhow::anyhow!("{error}")).extend()
+/// A statement refused by row-level security or stopped by the statement
+/// timeout keeps its own code (`FORBIDDEN`, `TIMEOUT`).
+pub fn internal<E: std::fmt::Display + 'static>(error: E) -> async_graphql::Error {
+    let any = &error as &dyn std::any::Any;
+    let sql = any
+        .downcast_ref::<sqlx::Error>()
+        .or_else(|| any.downcast_ref::<std::sync::Arc<sqlx::Error>>().map(|a| &**a));
+    let app = match sql.and_then(sqlstate).as_deref() {
+        Some(SQLSTATE_INSUFFICIENT_PRIVILEGE) => AppError::Forbidden(
+            "this data belongs to an organisation outside your scope / ข้อมูลนี้อยู่นอกขอบเขตสิทธิ์ของคุณ".into(),
+        ),
+        Some(SQLSTATE_QUERY_CANCELED) => AppError::Timeout,
+        _ => AppError::Internal(anyhow::anyhow!("{error}")),
+    };
+    app.extend()
 }
 
 fn field_error_value(e: &FieldError) -> async_graphql::Value {

@@ -6,6 +6,7 @@
 
 pub mod analytics;
 pub mod audit;
+pub mod auth;
 pub mod budget;
 pub mod cli;
 pub mod db;

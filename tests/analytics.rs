@@ -399,7 +399,11 @@ async fn a_write_is_visible_in_the_next_aggregate() {
             let request = async_graphql::Request::new(q);
             serde_json::to_value(
                 schema
-                    .execute(tidtam::graphql::with_loaders(request, &pool))
+                    .execute(tidtam::graphql::prepare(
+                        request,
+                        &pool,
+                        tidtam::auth::Access::anonymous(),
+                    ))
                     .await,
             )
             .unwrap()

@@ -19,13 +19,8 @@ fn fixture(path: &str) -> Vec<u8> {
 }
 
 async fn run(db: &TestDb, bytes: Vec<u8>) -> Result<ImportSummary, ImportError> {
-    import::import(
-        &db.pool,
-        bytes,
-        Some("test.csv"),
-        "test-importer",
-        &mut |_| {},
-    )
+    let scoped = tidtam::auth::system_db(&db.pool, "test-importer");
+    import::import(&scoped, bytes, Some("test.csv"), &mut |_| {})
     .await
 }
 
@@ -450,7 +445,7 @@ async fn upload(db: &TestDb, name: &str, bytes: Vec<u8>) -> serde_json::Value {
     let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
     let mut request = Request::new(IMPORT)
         .variables(Variables::from_json(json!({"file": null})))
-        .data(tidtam::audit::Actor("uploader".into()));
+        ;
     request.set_upload(
         "variables.file",
         UploadValue {
@@ -460,7 +455,11 @@ async fn upload(db: &TestDb, name: &str, bytes: Vec<u8>) -> serde_json::Value {
         },
     );
     let response = schema
-        .execute(tidtam::graphql::with_loaders(request, &db.pool))
+        .execute(tidtam::graphql::prepare(
+            request,
+            &db.pool,
+            tidtam::auth::Access::system("uploader"),
+        ))
         .await;
     serde_json::to_value(&response).unwrap()
 }
@@ -599,6 +598,7 @@ async fn the_upload_works_over_http_multipart() {
             format!("multipart/form-data; boundary={boundary}"),
         )
         .header("x-tidtam-csrf", "1")
+        .bearer_auth(db.token("officer.hadyai").await)
         .body(body)
         .send()
         .await
@@ -614,5 +614,5 @@ async fn the_upload_works_over_http_multipart() {
         .fetch_one(&db.pool)
         .await
         .unwrap();
-    assert_eq!(actor, "anonymous");
+    assert_eq!(actor, "officer.hadyai");
 }

@@ -113,7 +113,8 @@ async fn auto_link_links_only_the_unambiguous() {
     // that choice ambiguous.
     let csv = "รหัส อปท.,ปีงบประมาณ,รหัสรายการ,ชื่อรายการ,งบตามข้อบัญญัติ,งบตามสัญญา,เบิกจ่าย,คงเหลือ,ข้อมูล ณ วันที่\n\
                7100001,2564,2564-SOC-902,โครงการส่งเสริมและรณรงค์ป้องกันโรคไข้เลือดออก,\"30,000.00\",0,0,\"30,000.00\",31/03/2564\n";
-    tidtam::elaas::import::import(&db.pool, csv.as_bytes().to_vec(), None, "t", &mut |_| {})
+    let scoped = tidtam::auth::system_db(&db.pool, "t");
+    tidtam::elaas::import::import(&scoped, csv.as_bytes().to_vec(), None, &mut |_| {})
         .await
         .unwrap();
     let audit_before: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log")

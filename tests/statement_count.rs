@@ -15,19 +15,28 @@ struct StatementCounter(Arc<AtomicUsize>);
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for StatementCounter {
     fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
-        if event.metadata().target() == "sqlx::query" {
-            self.0.fetch_add(1, Ordering::SeqCst);
-            if std::env::var("DEBUG_STMTS").is_ok() {
-                struct V;
-                impl tracing::field::Visit for V {
-                    fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
-                        if f.name() == "summary" {
-                            eprintln!("STMT {v:?}");
-                        }
-                    }
+        if event.metadata().target() != "sqlx::query" {
+            return;
+        }
+        struct Summary(String);
+        impl tracing::field::Visit for Summary {
+            fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+                if f.name() == "summary" {
+                    self.0 = format!("{v:?}");
                 }
-                event.record(&mut V);
             }
+        }
+        let mut summary = Summary(String::new());
+        event.record(&mut summary);
+        // Each statement runs in a short transaction that carries the
+        // caller's scope; its BEGIN and COMMIT are not statements of the query.
+        let text = summary.0.trim_matches('"').to_ascii_uppercase();
+        if text.starts_with("BEGIN") || text.starts_with("COMMIT") || text.starts_with("ROLLBACK") {
+            return;
+        }
+        self.0.fetch_add(1, Ordering::SeqCst);
+        if std::env::var("DEBUG_STMTS").is_ok() {
+            eprintln!("STMT {}", summary.0);
         }
     }
 }

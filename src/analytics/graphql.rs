@@ -1,6 +1,7 @@
 //! GraphQL of the analytics layer: the tracking report, grouped
 //! disbursement, rates with their monthly curves, performance scores.
 
+use crate::db::Db;
 use super::disbursement::{self, Dimension, Group};
 use super::frames::YearFrames;
 use super::scores::{self, Score};
@@ -14,7 +15,7 @@ use crate::pagination::{self, List, Page};
 use crate::types::Money;
 use crate::validation::Validator;
 use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject};
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use sqlx::{Postgres, QueryBuilder};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -275,7 +276,7 @@ fn analytics<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Arc<Analytic
 /// The ids of the approvals of `fiscal_year` a filter keeps; none when the
 /// filter keeps them all.
 async fn filtered_ids(
-    pool: &PgPool,
+    pool: &Db,
     fiscal_year: i32,
     filter: &ApprovalFilter,
 ) -> Result<Option<HashSet<i64>>, sqlx::Error> {
@@ -344,7 +345,7 @@ impl AnalyticsQuery {
         #[graphql(default)] filter: ApprovalFilter,
     ) -> async_graphql::Result<DisbursementReport> {
         let a = analytics(ctx)?;
-        let ids = filtered_ids(ctx.data::<PgPool>()?, fiscal_year, &filter)
+        let ids = filtered_ids(ctx.data::<Db>()?, fiscal_year, &filter)
             .await
             .map_err(internal)?;
         let frames = a.frames(fiscal_year).await.gql()?;
@@ -383,7 +384,7 @@ impl AnalyticsQuery {
         #[graphql(default)] filter: ApprovalFilter,
     ) -> async_graphql::Result<RatesReport> {
         let a = analytics(ctx)?;
-        let ids = filtered_ids(ctx.data::<PgPool>()?, fiscal_year, &filter)
+        let ids = filtered_ids(ctx.data::<Db>()?, fiscal_year, &filter)
             .await
             .map_err(internal)?;
         let frames = a.frames(fiscal_year).await.gql()?;
@@ -463,11 +464,11 @@ impl AnalyticsQuery {
 
     /// The weights of the performance score's components.
     async fn score_weights(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ScoreWeight>> {
-        read_weights(ctx.data::<PgPool>()?).await.map_err(internal)
+        read_weights(ctx.data::<Db>()?).await.map_err(internal)
     }
 }
 
-async fn read_weights(pool: &PgPool) -> Result<Vec<ScoreWeight>, sqlx::Error> {
+async fn read_weights(pool: &Db) -> Result<Vec<ScoreWeight>, sqlx::Error> {
     let rows: Vec<(String, f64)> = sqlx::query_as(include_str!("sql/weights.sql"))
         .fetch_all(pool)
         .await?;
@@ -663,6 +664,6 @@ impl AnalyticsMutation {
             .gql();
         }
         tx.commit().await.gql()?;
-        read_weights(ctx.data::<PgPool>()?).await.map_err(internal)
+        read_weights(ctx.data::<Db>()?).await.map_err(internal)
     }
 }

@@ -1,9 +1,10 @@
 //! The `history` of a record: its audit entries, oldest first.
 
+use crate::db::Db;
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{ComplexObject, Context, Json, SimpleObject};
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -84,7 +85,7 @@ impl Audited {
 }
 
 /// Loads the history of records by (kind, id).
-pub struct HistoryLoader(pub PgPool);
+pub struct HistoryLoader(pub Db);
 
 impl Loader<(Audited, i64)> for HistoryLoader {
     type Value = Vec<AuditEntry>;

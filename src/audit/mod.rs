@@ -6,32 +6,20 @@ pub mod graphql;
 
 pub use graphql::{history_of, AuditEntry, Audited, HistoryLoader};
 
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{Postgres, Transaction};
 
-/// The account acting in a request, recorded with every change it makes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Actor(pub String);
-
-impl Actor {
-    /// The actor of a request without an account.
-    pub fn anonymous() -> Self {
-        Actor("anonymous".into())
-    }
-}
-
-/// The actor of the current GraphQL request.
-pub fn actor_of(ctx: &async_graphql::Context<'_>) -> Actor {
-    ctx.data_opt::<Actor>()
-        .cloned()
-        .unwrap_or_else(Actor::anonymous)
-}
-
-/// Begins the transaction of a mutation: its audit records name the actor.
+/// Begins the transaction of a mutation in the caller's scope: its audit
+/// records name the caller's account (`tidtam.actor`, set by the scope).
 pub async fn begin(
     ctx: &async_graphql::Context<'_>,
 ) -> async_graphql::Result<Transaction<'static, Postgres>> {
-    let pool = ctx.data::<PgPool>()?;
-    crate::db::begin_as(pool, &actor_of(ctx).0)
-        .await
-        .map_err(crate::error::internal)
+    let db = ctx.data::<crate::db::Db>()?;
+    db.begin().await.map_err(crate::error::internal)
+}
+
+/// The name the caller's changes are recorded under.
+pub fn actor_of(ctx: &async_graphql::Context<'_>) -> String {
+    ctx.data_opt::<crate::auth::Access>()
+        .map(|a| a.actor())
+        .unwrap_or_else(|| "anonymous".into())
 }

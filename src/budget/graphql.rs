@@ -1,5 +1,6 @@
 //! The GraphQL object of a budget approval: one row of the project report list.
 
+use crate::db::Db;
 use super::filter::ApprovalFilter;
 use crate::db::loader::{load_one, ById};
 use crate::elaas::{ElaasItem, ElaasSnapshot, LatestSnapshotLoader};
@@ -14,7 +15,7 @@ use async_graphql::{
 };
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use sqlx::PgPool;
+
 
 /// How a budget was approved.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -277,7 +278,7 @@ impl BudgetQuery {
         after: Option<String>,
     ) -> async_graphql::Result<List<BudgetApproval>> {
         let page = Page::new(first, after.as_deref()).gql()?;
-        let pool = ctx.data::<PgPool>()?;
+        let pool = ctx.data::<Db>()?;
         let want_total = pagination::wants_total(ctx);
         let (rows, total) = super::list::list(pool, &filter, page, want_total)
             .await

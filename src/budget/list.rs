@@ -1,12 +1,13 @@
 //! Listing budget approvals: the root list with its filter, and the batch
 //! loaders behind every relation that leads to approvals.
 
+use crate::db::Db;
 use super::filter::ApprovalFilter;
 use super::BudgetApproval;
 use crate::db::loader::{Child, Keyed};
 use crate::pagination::Page;
 use async_graphql::dataloader::Loader;
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use sqlx::{Postgres, QueryBuilder};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -28,7 +29,7 @@ impl Child for BudgetApproval {
 
 /// One page of the approvals matching `filter`, and their total when asked.
 pub async fn list(
-    pool: &PgPool,
+    pool: &Db,
     filter: &ApprovalFilter,
     page: Page,
     want_total: bool,
@@ -64,14 +65,14 @@ pub async fn list(
 }
 
 /// How many approvals match `filter`.
-pub async fn count(pool: &PgPool, filter: &ApprovalFilter) -> Result<i64, sqlx::Error> {
+pub async fn count(pool: &Db, filter: &ApprovalFilter) -> Result<i64, sqlx::Error> {
     let mut qb = QueryBuilder::<Postgres>::new("SELECT count(*) FROM approval_facts f WHERE true");
     filter.push_where(&mut qb);
     qb.build_query_scalar().fetch_one(pool).await
 }
 
 /// The approvals of each organisation in a fiscal year, in report-list order.
-pub struct ApprovalsOfYear(pub PgPool);
+pub struct ApprovalsOfYear(pub Db);
 
 impl Loader<(i64, i32)> for ApprovalsOfYear {
     type Value = Vec<BudgetApproval>;
@@ -102,7 +103,7 @@ impl Loader<(i64, i32)> for ApprovalsOfYear {
 }
 
 /// A page of each organisation's approvals under a filter.
-pub struct ApprovalsOfOrganisation(pub PgPool);
+pub struct ApprovalsOfOrganisation(pub Db);
 
 /// Key of [`ApprovalsOfOrganisation`]: organisation id, filter, page.
 pub type OrgApprovalsKey = (i64, ApprovalFilter, Page);
@@ -135,7 +136,7 @@ impl Loader<OrgApprovalsKey> for ApprovalsOfOrganisation {
 }
 
 async fn paged_of_organisations(
-    pool: &PgPool,
+    pool: &Db,
     orgs: &[i64],
     filter: &ApprovalFilter,
     page: Page,

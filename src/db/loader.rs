@@ -6,10 +6,11 @@
 //! - [`PagedByParent<T>`]: one page of rows of each parent, with each parent's
 //!   total, in one statement (`T::PAGED_BY_PARENT`, see [`PagedChild`]).
 
+use crate::db::Db;
 use crate::pagination::Page;
 use async_graphql::dataloader::Loader;
 use sqlx::postgres::PgRow;
-use sqlx::{FromRow, PgPool};
+use sqlx::FromRow;
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -40,10 +41,10 @@ pub trait PagedChild: Keyed {
 }
 
 /// Loads rows by id.
-pub struct ById<T>(pub PgPool, PhantomData<T>);
+pub struct ById<T>(pub Db, PhantomData<T>);
 
 impl<T> ById<T> {
-    pub fn new(pool: PgPool) -> Self {
+    pub fn new(pool: Db) -> Self {
         ById(pool, PhantomData)
     }
 }
@@ -62,10 +63,10 @@ impl<T: Keyed> Loader<i64> for ById<T> {
 }
 
 /// Loads all children of each parent.
-pub struct ByParent<T>(pub PgPool, PhantomData<T>);
+pub struct ByParent<T>(pub Db, PhantomData<T>);
 
 impl<T> ByParent<T> {
-    pub fn new(pool: PgPool) -> Self {
+    pub fn new(pool: Db) -> Self {
         ByParent(pool, PhantomData)
     }
 }
@@ -110,10 +111,10 @@ impl<'r, T: FromRow<'r, PgRow>> FromRow<'r, PgRow> for WithTotal<T> {
 }
 
 /// Loads a page of children per parent; keys with the same page share a statement.
-pub struct PagedByParent<T>(pub PgPool, PhantomData<T>);
+pub struct PagedByParent<T>(pub Db, PhantomData<T>);
 
 impl<T> PagedByParent<T> {
-    pub fn new(pool: PgPool) -> Self {
+    pub fn new(pool: Db) -> Self {
         PagedByParent(pool, PhantomData)
     }
 }

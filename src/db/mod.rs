@@ -2,6 +2,9 @@
 
 pub mod loader;
 pub mod locate;
+pub mod scoped;
+
+pub use scoped::Db;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};

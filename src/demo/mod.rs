@@ -66,6 +66,28 @@ async fn write(conn: &mut PgConnection, demo: &DemoFile) -> AppResult<()> {
     for example in &demo.tracking_examples {
         tracking::write(conn, example).await?;
     }
+    for account in &demo.accounts {
+        write_account(conn, account).await?;
+    }
+    Ok(())
+}
+
+async fn write_account(conn: &mut PgConnection, spec: &model::AccountSpec) -> AppResult<()> {
+    let role = crate::auth::Role::parse(&spec.role).ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!("demo account {}: unknown role {}", spec.username, spec.role))
+    })?;
+    crate::auth::store::add_account(
+        &mut *conn,
+        crate::auth::store::NewAccount {
+            username: &spec.username,
+            display_name: &spec.display_name,
+            password: Some(&spec.password),
+            role,
+            organisation_code: spec.organisation.as_deref(),
+            province_code: spec.province.as_deref(),
+        },
+    )
+    .await?;
     Ok(())
 }
 

@@ -20,6 +20,20 @@ pub struct DemoFile {
     pub organisations: Vec<OrganisationSpec>,
     #[serde(default)]
     pub tracking_examples: Vec<TrackingExample>,
+    #[serde(default)]
+    pub accounts: Vec<AccountSpec>,
+}
+
+/// A demo account, one per role (listed in the README).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSpec {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub password: String,
+    pub organisation: Option<String>,
+    pub province: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

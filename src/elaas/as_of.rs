@@ -1,14 +1,15 @@
 //! "ข้อมูล ณ วันที่": the newest date of an organisation's e-LAAS figures in a
 //! fiscal year, batched over every organisation of a request.
 
+use crate::db::Db;
 use async_graphql::dataloader::Loader;
 use chrono::NaiveDate;
-use sqlx::PgPool;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Loads the newest as-of date by (organisation id, fiscal year).
-pub struct ElaasAsOfLoader(pub PgPool);
+pub struct ElaasAsOfLoader(pub Db);
 
 impl Loader<(i64, i32)> for ElaasAsOfLoader {
     type Value = NaiveDate;

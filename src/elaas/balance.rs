@@ -1,10 +1,11 @@
 //! รายงานยอดงบประมาณคงเหลือ (e-LAAS): an organisation's items with their
 //! figures as they stood on a date.
 
+use crate::db::Db;
 use super::{ElaasItem, ElaasSnapshot};
 use async_graphql::SimpleObject;
 use chrono::NaiveDate;
-use sqlx::PgPool;
+
 
 /// One e-LAAS item and its figures on the date asked.
 #[derive(SimpleObject, Clone, Debug)]
@@ -29,7 +30,7 @@ struct Row {
 
 /// The balance of every item of `organisation_id` in `fiscal_year` on `as_of`.
 pub async fn balance_as_of(
-    pool: &PgPool,
+    pool: &Db,
     organisation_id: i64,
     fiscal_year: i32,
     as_of: NaiveDate,

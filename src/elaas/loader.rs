@@ -1,9 +1,10 @@
 //! Batch loaders of e-LAAS items, their newest figures and their history.
 
+use crate::db::Db;
 use super::{ElaasItem, ElaasSnapshot};
 use crate::db::loader::{Child, Keyed};
 use async_graphql::dataloader::Loader;
-use sqlx::PgPool;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -23,7 +24,7 @@ impl Child for ElaasSnapshot {
 }
 
 /// Loads the newest [`ElaasSnapshot`] of each item, by item id.
-pub struct LatestSnapshotLoader(pub PgPool);
+pub struct LatestSnapshotLoader(pub Db);
 
 impl Loader<i64> for LatestSnapshotLoader {
     type Value = ElaasSnapshot;
@@ -39,7 +40,7 @@ impl Loader<i64> for LatestSnapshotLoader {
 }
 
 /// Loads the approvals linked to each e-LAAS item, by item id.
-pub struct ApprovalsOfItem(pub PgPool);
+pub struct ApprovalsOfItem(pub Db);
 
 impl Loader<i64> for ApprovalsOfItem {
     type Value = Vec<crate::budget::BudgetApproval>;
@@ -62,7 +63,7 @@ impl Loader<i64> for ApprovalsOfItem {
 }
 
 /// Loads the e-LAAS items of each organisation, by organisation id.
-pub struct ItemsOfOrganisation(pub PgPool);
+pub struct ItemsOfOrganisation(pub Db);
 
 impl Loader<i64> for ItemsOfOrganisation {
     type Value = Vec<ElaasItem>;

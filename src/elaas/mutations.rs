@@ -1,6 +1,7 @@
 //! e-LAAS as mutations: import a snapshot file, confirm a suggested link,
 //! link the unambiguous matches automatically.
 
+use crate::db::Db;
 use super::import::{self, ImportError, ImportSummary, RowError};
 use super::matching::{self, Wanted};
 use super::ElaasItem;
@@ -14,7 +15,7 @@ use crate::types::format_be;
 use crate::validation::Validator;
 use async_graphql::{Context, Enum, ErrorExtensions, Object, SimpleObject, Upload, Value, ID};
 use chrono::NaiveDate;
-use sqlx::PgPool;
+
 
 /// How an e-LAAS file was read.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -133,16 +134,9 @@ impl ElaasMutation {
             )
             .extend()
         })?;
-        let pool = ctx.data::<PgPool>()?;
-        let actor = audit::actor_of(ctx);
+        let db = ctx.data::<Db>()?;
         let bytes = upload.content.to_vec();
-        let summary = import::import(
-            pool,
-            bytes,
-            Some(upload.filename.as_str()),
-            &actor.0,
-            &mut |_| {},
-        )
+        let summary = import::import(db, bytes, Some(upload.filename.as_str()), &mut |_| {})
         .await
         .map_err(import_error)?;
         Ok(summary.into())
@@ -281,8 +275,8 @@ pub async fn suggestions(
     approval: &BudgetApproval,
     first: i32,
 ) -> async_graphql::Result<Vec<matching::ElaasCandidate>> {
-    let pool = ctx.data::<PgPool>()?;
-    let mut conn = pool.acquire().await.map_err(internal)?;
+    let db = ctx.data::<Db>()?;
+    let mut conn = db.begin().await.map_err(internal)?;
     let wanted = Wanted {
         approval_id: approval.id,
         organisation_id: approval.organisation_id,

@@ -7,10 +7,13 @@ pub mod node;
 
 use crate::analytics::{Analytics, AnalyticsMutation, AnalyticsQuery};
 use crate::audit::HistoryLoader;
+use crate::auth::graphql::AccountsPool;
+use crate::auth::{Access, AuthMutation, AuthQuery, Gate};
 use crate::budget::list::{ApprovalsOfOrganisation, ApprovalsOfYear};
 use crate::budget::BudgetMutation;
 use crate::budget::{BudgetApproval, BudgetQuery};
 use crate::db::loader::{ById, ByParent, PagedByParent};
+use crate::db::Db;
 use crate::elaas::{
     ElaasAsOfLoader, ElaasItem, ElaasMutation, ElaasSnapshot, LatestSnapshotLoader,
 };
@@ -37,6 +40,7 @@ pub struct Query(
     BudgetQuery,
     ReportQuery,
     AnalyticsQuery,
+    AuthQuery,
     node::NodeQuery,
 );
 
@@ -48,6 +52,7 @@ pub struct Mutation(
     ReportMutation,
     ElaasMutation,
     AnalyticsMutation,
+    AuthMutation,
 );
 
 /// Tidtam's schema type.
@@ -76,9 +81,10 @@ pub fn build_schema_with(
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(64)
         .limit_directives(20)
-        .extension(limits::Limits);
+        .extension(limits::Limits)
+        .extension(Gate);
     if let Some(pool) = pool {
-        builder = builder.data(pool);
+        builder = builder.data(AccountsPool(pool));
     }
     if let Some(analytics) = analytics {
         builder = builder.data(analytics);
@@ -117,9 +123,39 @@ where
     DataLoader::new(l, spawn_batch).delay(std::time::Duration::ZERO)
 }
 
+/// How long one SQL statement of a request may run.
+pub const STATEMENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// How long one SQL statement of an administrator's request may run.
+pub const ADMIN_STATEMENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Makes a request run as `access`: every statement it runs carries the
+/// caller's scope (`Db`), the gate reads `Access`, and the loaders are fresh.
+pub fn prepare(request: Request, pool: &PgPool, access: Access) -> Request {
+    prepare_with_timeout(request, pool, access, STATEMENT_TIMEOUT)
+}
+
+/// [`prepare`] with a statement timeout of the caller's choosing.
+pub fn prepare_with_timeout(
+    request: Request,
+    pool: &PgPool,
+    access: Access,
+    statement_timeout: std::time::Duration,
+) -> Request {
+    // Administrators import national e-LAAS files through the API.
+    let timeout = if access.role() == Some(crate::auth::Role::Admin) {
+        statement_timeout.max(ADMIN_STATEMENT_TIMEOUT)
+    } else {
+        statement_timeout
+    };
+    let begin = crate::auth::session::begin_statement(&access, timeout);
+    let db = Db::new(pool.clone(), begin);
+    with_loaders(request, &db).data(db).data(access)
+}
+
 /// Adds fresh DataLoaders to a request, so caches never outlive it.
-pub fn with_loaders(request: Request, pool: &PgPool) -> Request {
-    let p = || pool.clone();
+fn with_loaders(request: Request, db: &Db) -> Request {
+    let p = || db.clone();
     request
         .data(loader(ById::<Organisation>::new(p())))
         .data(loader(ById::<PlanNode>::new(p())))

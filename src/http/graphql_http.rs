@@ -16,12 +16,14 @@
 //!   the `Cache-Control` resolvers ask for.
 
 use super::AppState;
-use crate::audit::Actor;
-use crate::graphql::with_loaders;
+use crate::auth::Access;
+use crate::error::AppError;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Request, Response, ServerError};
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::Extension;
+use std::net::SocketAddr;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response as HttpResponse};
 use serde::Deserialize;
@@ -161,9 +163,84 @@ fn operation_type(request: &Request) -> Option<OperationType> {
     chosen.map(|(_, op)| op.node.ty)
 }
 
-async fn execute(state: &AppState, media: Media, request: Request, get: bool) -> HttpResponse {
-    let request = with_loaders(request, &state.pool).data(Actor::anonymous());
-    let response: Response = state.schema.execute(request).await;
+/// Who is calling: the account of the bearer token, or nobody.
+pub struct Caller {
+    headers: HeaderMap,
+    peer: Option<SocketAddr>,
+}
+
+/// The peer address, where the server was started with connection info.
+pub type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
+
+impl Caller {
+    fn new(headers: &HeaderMap, peer: Peer) -> Self {
+        Caller {
+            headers: headers.clone(),
+            peer: peer.map(|Extension(ConnectInfo(addr))| addr),
+        }
+    }
+
+    /// The rate-limit key: the token, else the client address.
+    fn rate_key(&self, access: &Access) -> String {
+        match (access.token_id, self.peer) {
+            (Some(id), _) => format!("token:{id}"),
+            (None, Some(addr)) => format!("ip:{}", addr.ip()),
+            (None, None) => "anonymous".into(),
+        }
+    }
+}
+
+/// An error refused before the operation runs, with its HTTP status.
+fn refusal(media: Media, status: StatusCode, error: AppError) -> HttpResponse {
+    use async_graphql::ErrorExtensions;
+    let e = error.extend();
+    let mut server_error = ServerError::new(e.message, None);
+    server_error.extensions = e.extensions;
+    let mut response = respond(media, errors_only(&[server_error]), true, status, None);
+    *response.status_mut() = status;
+    response
+}
+
+async fn execute(
+    state: &AppState,
+    caller: Caller,
+    media: Media,
+    request: Request,
+    get: bool,
+) -> HttpResponse {
+    let authorization = caller
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let access = match crate::auth::authenticate(&state.pool, authorization).await {
+        Ok(access) => access,
+        Err(e @ AppError::Unauthenticated(_)) => {
+            let mut response = refusal(media, StatusCode::UNAUTHORIZED, e);
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return response;
+        }
+        Err(e) => return refusal(media, StatusCode::SERVICE_UNAVAILABLE, e),
+    };
+    if let Err(wait) = state.limits.rate.check(&caller.rate_key(&access)) {
+        return rate_limited(media, wait);
+    }
+    let request = crate::graphql::prepare_with_timeout(
+        request,
+        &state.pool,
+        access,
+        state.limits.statement_timeout,
+    );
+    let response: Response = match tokio::time::timeout(
+        state.limits.request_timeout,
+        state.schema.execute(request),
+    )
+    .await
+    {
+        Ok(response) => response,
+        Err(_) => return refusal(media, StatusCode::SERVICE_UNAVAILABLE, AppError::Timeout),
+    };
     // Errors raised before execution carry no path, and leave no data.
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
@@ -177,8 +254,23 @@ async fn execute(state: &AppState, media: Media, request: Request, get: bool) ->
     respond(media, body, request_error, StatusCode::OK, cache)
 }
 
+fn rate_limited(media: Media, wait: std::time::Duration) -> HttpResponse {
+    let seconds = wait.as_secs() + 1;
+    let error = AppError::RateLimited(seconds);
+    let mut response = refusal(media, StatusCode::TOO_MANY_REQUESTS, error);
+    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
 /// `POST /graphql`
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> HttpResponse {
+pub async fn post(
+    State(state): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> HttpResponse {
     let Some(media) = negotiate(&headers) else {
         return (
             StatusCode::NOT_ACCEPTABLE,
@@ -193,7 +285,8 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         .to_ascii_lowercase();
     let essence = content_type.split(';').next().map(str::trim).unwrap_or("");
     if essence == "multipart/form-data" && has_csrf_header(&headers) {
-        return upload(&state, media, &content_type, body).await;
+        let caller = Caller::new(&headers, peer);
+        return upload(&state, caller, media, &content_type, body).await;
     }
     if essence != JSON {
         return (
@@ -210,7 +303,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         Ok(r) => r,
         Err(why) => return request_error(media, StatusCode::BAD_REQUEST, why),
     };
-    execute(&state, media, request, false).await
+    execute(&state, Caller::new(&headers, peer), media, request, false).await
 }
 
 fn has_csrf_header(headers: &HeaderMap) -> bool {
@@ -218,13 +311,19 @@ fn has_csrf_header(headers: &HeaderMap) -> bool {
 }
 
 /// A GraphQL multipart request (file upload).
-async fn upload(state: &AppState, media: Media, content_type: &str, body: Bytes) -> HttpResponse {
+async fn upload(
+    state: &AppState,
+    caller: Caller,
+    media: Media,
+    content_type: &str,
+    body: Bytes,
+) -> HttpResponse {
     let options = async_graphql::http::MultipartOptions::default()
         .max_file_size(super::MAX_UPLOAD_BYTES)
         .max_num_files(1);
     let reader = futures_util::io::Cursor::new(body.to_vec());
     match async_graphql::http::receive_body(Some(content_type), reader, options).await {
-        Ok(request) => execute(state, media, request, false).await,
+        Ok(request) => execute(state, caller, media, request, false).await,
         Err(e) => request_error(
             media,
             StatusCode::BAD_REQUEST,
@@ -236,6 +335,7 @@ async fn upload(state: &AppState, media: Media, content_type: &str, body: Bytes)
 /// `GET /graphql?query=…`: queries only.
 pub async fn get(
     State(state): State<AppState>,
+    peer: Peer,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> HttpResponse {
@@ -288,5 +388,5 @@ pub async fn get(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    execute(&state, media, request, true).await
+    execute(&state, Caller::new(&headers, peer), media, request, true).await
 }

@@ -11,7 +11,10 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
+use crate::auth::rate::RateLimits;
 use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Largest request body accepted: a GraphQL document with its variables, or
 /// an upload of an e-LAAS file.
@@ -26,6 +29,44 @@ pub const MAX_UPLOAD_BYTES: usize = 256 * 1024 * 1024;
 pub struct AppState {
     pub schema: TidtamSchema,
     pub pool: PgPool,
+    pub limits: Arc<ServerLimits>,
+}
+
+impl AppState {
+    /// The state with the default limits.
+    pub fn new(schema: TidtamSchema, pool: PgPool) -> Self {
+        AppState {
+            schema,
+            pool,
+            limits: Arc::new(ServerLimits::default()),
+        }
+    }
+}
+
+/// Limits against abusive traffic, besides those the schema enforces (depth,
+/// complexity, aliases, page size) and the body size.
+pub struct ServerLimits {
+    /// Requests per caller (token, or client address without one).
+    pub rate: RateLimits,
+    /// How long a whole GraphQL request may run.
+    pub request_timeout: Duration,
+    /// How long one of its SQL statements may run (PostgreSQL's `statement_timeout`).
+    pub statement_timeout: Duration,
+}
+
+/// Requests per minute a caller may send by default.
+pub const DEFAULT_RATE_PER_MINUTE: u32 = 1200;
+/// How long a request may run by default.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits {
+            rate: RateLimits::new(DEFAULT_RATE_PER_MINUTE),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            statement_timeout: crate::graphql::STATEMENT_TIMEOUT,
+        }
+    }
 }
 
 /// The router of the whole server.

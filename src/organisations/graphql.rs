@@ -1,5 +1,6 @@
 //! GraphQL objects of provinces and organisations, and their root fields.
 
+use crate::db::Db;
 use crate::budget::filter::ApprovalFilter;
 use crate::budget::list::{ApprovalsOfOrganisation, ApprovalsOfYear};
 use crate::budget::report_list::ProjectReportList;
@@ -12,7 +13,7 @@ use crate::plans::DevelopmentPlan;
 use crate::types::{global_id, DateBe};
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject, ID};
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use sqlx::{Postgres, QueryBuilder};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -100,7 +101,7 @@ impl Province {
 }
 
 /// Loads provinces by code.
-pub struct ProvinceLoader(pub PgPool);
+pub struct ProvinceLoader(pub Db);
 
 impl Loader<String> for ProvinceLoader {
     type Value = Province;
@@ -267,7 +268,7 @@ impl Organisation {
         fiscal_year: i32,
         as_of: DateBe,
     ) -> async_graphql::Result<Vec<ElaasBalanceRow>> {
-        let pool = ctx.data::<PgPool>()?;
+        let pool = ctx.data::<Db>()?;
         balance_as_of(pool, self.id, fiscal_year, as_of.0)
             .await
             .map_err(internal)
@@ -295,7 +296,7 @@ impl OrganisationQuery {
         ctx: &Context<'_>,
         code: String,
     ) -> async_graphql::Result<Option<Organisation>> {
-        let pool = ctx.data::<PgPool>()?;
+        let pool = ctx.data::<Db>()?;
         sqlx::query_as(include_str!("sql/by_code.sql"))
             .bind(code)
             .fetch_optional(pool)
@@ -313,7 +314,7 @@ impl OrganisationQuery {
         after: Option<String>,
     ) -> async_graphql::Result<List<Organisation>> {
         let page = Page::new(first, after.as_deref()).gql()?;
-        let pool = ctx.data::<PgPool>()?;
+        let pool = ctx.data::<Db>()?;
         let mut qb = QueryBuilder::<Postgres>::new(
             "SELECT id, code, name_th, kind, province_code, district, recording_method_set",
         );
@@ -359,7 +360,7 @@ impl OrganisationQuery {
         after: Option<String>,
     ) -> async_graphql::Result<List<Province>> {
         let page = Page::new(first, after.as_deref()).gql()?;
-        let pool = ctx.data::<PgPool>()?;
+        let pool = ctx.data::<Db>()?;
         let after_code = page.after_id.map(|n| format!("{n:02}")).unwrap_or_default();
         let rows: Vec<Province> = sqlx::query_as(include_str!("sql/provinces_page.sql"))
             .bind(after_code)

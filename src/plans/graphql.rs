@@ -1,6 +1,7 @@
 //! GraphQL objects of local development plans and their projects, and the
 //! root list of plan projects.
 
+use crate::db::Db;
 use crate::budget::BudgetApproval;
 use crate::db::loader::{load_children, load_one, ById, Child, Keyed, PagedByParent, PagedChild};
 use crate::error::{internal, GqlResultExt};
@@ -12,7 +13,7 @@ use async_graphql::{
 };
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use sqlx::{Postgres, QueryBuilder};
 
 /// แผนพัฒนาท้องถิ่น: an LAO's five-year local development plan.
 #[derive(SimpleObject, sqlx::FromRow, Clone, Debug)]
@@ -292,7 +293,7 @@ impl PlanQuery {
         after: Option<String>,
     ) -> async_graphql::Result<List<PlanProject>> {
         let page = Page::new(first, after.as_deref()).gql()?;
-        let pool = ctx.data::<PgPool>()?;
+        let pool = ctx.data::<Db>()?;
         let want_total = pagination::wants_total(ctx);
         let (rows, total) = list_projects(pool, &filter, page, want_total)
             .await
@@ -349,7 +350,7 @@ fn push_project_filter(qb: &mut QueryBuilder<'_, Postgres>, f: &PlanProjectFilte
 }
 
 async fn list_projects(
-    pool: &PgPool,
+    pool: &Db,
     f: &PlanProjectFilter,
     page: Page,
     want_total: bool,

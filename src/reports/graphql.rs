@@ -1,5 +1,6 @@
 //! GraphQL objects of the eMENSCR project report.
 
+use crate::db::Db;
 use crate::budget::filter::ApprovalFilter;
 use crate::budget::BudgetApproval;
 use crate::db::loader::{load_children, load_one, ById, Child, Keyed};
@@ -10,7 +11,7 @@ use crate::types::{format_be, global_id, Money};
 use async_graphql::{ComplexObject, Context, Enum, Object, SimpleObject, ID};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use sqlx::{Postgres, QueryBuilder};
 
 /// Where a report is in its life.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -293,7 +294,7 @@ impl ReportQuery {
         ctx: &Context<'_>,
         fiscal_year: Option<i32>,
     ) -> async_graphql::Result<Vec<ReportingDeadline>> {
-        let pool = ctx.data::<PgPool>()?;
+        let pool = ctx.data::<Db>()?;
         sqlx::query_as(include_str!("sql/deadlines.sql"))
             .bind(fiscal_year)
             .fetch_all(pool)
@@ -313,7 +314,7 @@ impl ReportQuery {
         after: Option<String>,
     ) -> async_graphql::Result<List<ProjectReport>> {
         let page = Page::new(first, after.as_deref()).gql()?;
-        let pool = ctx.data::<PgPool>()?;
+        let pool = ctx.data::<Db>()?;
         let rows = list(pool, &filter, status, page).await.map_err(internal)?;
         let total = if pagination::wants_total(ctx) {
             let mut qb = QueryBuilder::<Postgres>::new("SELECT count(*)");
@@ -343,7 +344,7 @@ fn push_from(
 }
 
 async fn list(
-    pool: &PgPool,
+    pool: &Db,
     filter: &ApprovalFilter,
     status: Option<ReportStatus>,
     page: Page,

@@ -1,13 +1,14 @@
 //! Batch loading of reports by their budget approval.
 
+use crate::db::Db;
 use super::ProjectReport;
 use async_graphql::dataloader::Loader;
-use sqlx::PgPool;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Loads the [`ProjectReport`] of each budget approval, by approval id.
-pub struct ReportByApprovalLoader(pub PgPool);
+pub struct ReportByApprovalLoader(pub Db);
 
 impl Loader<i64> for ReportByApprovalLoader {
     type Value = ProjectReport;

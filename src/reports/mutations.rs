@@ -4,6 +4,7 @@
 //! rules, made in one transaction with its audit record, and refused when the
 //! caller's version is stale.
 
+use crate::db::Db;
 use super::store::{insert_report, ReportFields};
 use super::ProjectReport;
 use crate::audit;
@@ -221,7 +222,7 @@ impl ReportMutation {
             }
         }
         v.finish().gql()?;
-        let pool = ctx.data::<sqlx::PgPool>()?;
+        let pool = ctx.data::<Db>()?;
         let chain: Vec<GoalRow> = sqlx::query_as(include_str!("sql/goal_chain.sql"))
             .bind(keys.to_vec())
             .fetch_all(pool)

@@ -1,5 +1,6 @@
 //! GraphQL objects of the national plan hierarchy.
 
+use crate::db::Db;
 use crate::db::loader::{load_children, load_one, ById, Child, Keyed, PagedByParent};
 use crate::error::{internal, GqlResultExt};
 use crate::pagination::{self, List, Page};
@@ -8,7 +9,7 @@ use crate::types::global_id;
 use async_graphql::{
     dataloader::DataLoader, ComplexObject, Context, Enum, Object, SimpleObject, ID,
 };
-use sqlx::PgPool;
+
 
 /// The level of a node of the national plan hierarchy.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -174,7 +175,7 @@ pub struct StrategyQuery;
 impl StrategyQuery {
     /// The editions of the national plan hierarchy.
     async fn plan_editions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanEdition>> {
-        let pool = ctx.data::<PgPool>()?;
+        let pool = ctx.data::<Db>()?;
         sqlx::query_as(include_str!("sql/editions.sql"))
             .fetch_all(pool)
             .await
@@ -219,7 +220,7 @@ async fn nodes_of_level(
     edition: Option<String>,
     fiscal_year: Option<i32>,
 ) -> async_graphql::Result<Vec<PlanNode>> {
-    let pool = ctx.data::<PgPool>()?;
+    let pool = ctx.data::<Db>()?;
     let edition = match edition {
         Some(e) => e,
         None => {

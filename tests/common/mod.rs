@@ -81,11 +81,21 @@ impl TestDb {
         variables: serde_json::Value,
     ) -> serde_json::Value {
         let schema = tidtam::graphql::build_schema(Some(self.pool.clone()));
-        let request = Request::new(query)
-            .variables(Variables::from_json(variables))
-            .data(tidtam::audit::Actor(actor.to_string()));
+        self.graphql_with(&schema, tidtam::auth::Access::system(actor), query, variables)
+            .await
+    }
+
+    /// Runs a GraphQL document as the caller `access` (its role and scope).
+    pub async fn graphql_with(
+        &self,
+        schema: &tidtam::graphql::TidtamSchema,
+        access: tidtam::auth::Access,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> serde_json::Value {
+        let request = Request::new(query).variables(Variables::from_json(variables));
         let response = schema
-            .execute(tidtam::graphql::with_loaders(request, &self.pool))
+            .execute(tidtam::graphql::prepare(request, &self.pool, access))
             .await;
         serde_json::to_value(&response).expect("response as JSON")
     }
@@ -93,16 +103,38 @@ impl TestDb {
     /// Serves the whole HTTP surface on a free loopback port; returns its base URL.
     pub async fn serve(&self) -> String {
         let schema = tidtam::graphql::build_schema(Some(self.pool.clone()));
-        let app = tidtam::http::router(tidtam::http::AppState {
-            schema,
-            pool: self.pool.clone(),
-        });
+        self.serve_with(tidtam::http::AppState::new(schema, self.pool.clone()))
+            .await
+    }
+
+    /// Serves the HTTP surface with the given state (limits of a test's choosing).
+    pub async fn serve_with(&self, state: tidtam::http::AppState) -> String {
+        let app = tidtam::http::router(state)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a free port");
         let addr = listener.local_addr().expect("its address");
         tokio::spawn(async move { axum::serve(listener, app).await });
         format!("http://{addr}")
+    }
+
+    /// A fresh API token of a (demo) account, as `tidtam token create` makes it.
+    pub async fn token(&self, username: &str) -> String {
+        let account = tidtam::auth::store::account_by_username(&self.pool, username)
+            .await
+            .expect("read the account")
+            .unwrap_or_else(|| panic!("no account {username}"));
+        let (token, _) = tidtam::auth::store::create_token(
+            &self.pool,
+            account.id,
+            "api",
+            "test",
+            std::time::Duration::from_secs(3600),
+        )
+        .await
+        .expect("create a token");
+        token
     }
 
     /// Runs a document and fails the test on any GraphQL error.

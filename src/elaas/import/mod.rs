@@ -14,7 +14,8 @@ use crate::error::FieldError;
 use crate::types::format_be;
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
-use sqlx::{PgConnection, PgPool};
+use crate::db::Db;
+use sqlx::PgConnection;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
@@ -139,12 +140,12 @@ pub enum Progress {
 /// Rows sent to PostgreSQL per COPY message.
 const COPY_CHUNK_ROWS: usize = 20_000;
 
-/// Reads, checks and imports a file, all or nothing, as `actor`.
+/// Reads, checks and imports a file, all or nothing, in the caller's scope
+/// (its account is the import's actor).
 pub async fn import(
-    pool: &PgPool,
+    db: &Db,
     bytes: Vec<u8>,
     file_name: Option<&str>,
-    actor: &str,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<ImportSummary, ImportError> {
     let today = chrono::Local::now().date_naive();
@@ -157,21 +158,20 @@ pub async fn import(
     .await
     .map_err(|e| ImportError::Internal(e.to_string()))?;
     tracing::debug!(elapsed = ?started.elapsed(), rows = parsed.rows.len(), "e-LAAS file read and checked");
-    load(pool, &parsed, &hash, file_name, actor, progress).await
+    load(db, &parsed, &hash, file_name, progress).await
 }
 
 /// Loads checked rows in one transaction: rejects the file, writing nothing,
 /// when any row is bad or names an unknown LAO.
 pub async fn load(
-    pool: &PgPool,
+    db: &Db,
     parsed: &Parsed,
     file_hash: &str,
     file_name: Option<&str>,
-    actor: &str,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<ImportSummary, ImportError> {
     let mut lap = Lap::new();
-    let mut tx = crate::db::begin_as(pool, actor).await?;
+    let mut tx = db.begin().await?;
     // One import at a time: each sees the figures the one before left.
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('tidtam.elaas_import'))")
         .execute(&mut *tx)
