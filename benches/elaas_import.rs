@@ -152,9 +152,10 @@ async fn empty_elaas(pool: &PgPool) {
 async fn import(pool: &PgPool, bytes: &[u8]) -> (Duration, tidtam::elaas::import::ImportSummary) {
     let started = Instant::now();
     let scoped = tidtam::auth::system_db(pool, "bench");
-    let summary = tidtam::elaas::import::import(&scoped, bytes.to_vec(), Some("bench.csv"), &mut |_| {})
-    .await
-    .expect("import");
+    let summary =
+        tidtam::elaas::import::import(&scoped, bytes.to_vec(), Some("bench.csv"), &mut |_| {})
+            .await
+            .expect("import");
     (started.elapsed(), summary)
 }
 

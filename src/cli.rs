@@ -257,7 +257,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let lifetime = std::time::Duration::from_secs(u64::from(days.clamp(1, 366)) * 86_400);
             let (token, info) =
                 crate::auth::store::create_token(&pool, account.id, "api", &name, lifetime).await?;
-            eprintln!("token {} for {username}, expires {}", info.id, info.expires_at);
+            eprintln!(
+                "token {} for {username}, expires {}",
+                info.id, info.expires_at
+            );
             println!("{token}");
             Ok(())
         }
@@ -398,7 +401,10 @@ fn read_password() -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin().read_line(&mut line)?;
     let password = line.trim_end_matches(['\r', '\n']).to_string();
-    anyhow::ensure!(!password.is_empty(), "no password given (TIDTAM_PASSWORD or stdin)");
+    anyhow::ensure!(
+        !password.is_empty(),
+        "no password given (TIDTAM_PASSWORD or stdin)"
+    );
     Ok(password)
 }
 

@@ -133,10 +133,12 @@ impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
         let message = match (self, self.code()) {
             (AppError::Database(_), codes::FORBIDDEN) => {
-                "this data belongs to an organisation outside your scope / ข้อมูลนี้อยู่นอกขอบเขตสิทธิ์ของคุณ".to_string()
+                "this data belongs to an organisation outside your scope / ข้อมูลนี้อยู่นอกขอบเขตสิทธิ์ของคุณ"
+                    .to_string()
             }
             (AppError::Database(_), codes::TIMEOUT) => {
-                "the query took too long and was stopped / คำสั่งใช้เวลานานเกินกำหนดจึงถูกยกเลิก".to_string()
+                "the query took too long and was stopped / คำสั่งใช้เวลานานเกินกำหนดจึงถูกยกเลิก"
+                    .to_string()
             }
             (AppError::Database(_) | AppError::Internal(_), _) => {
                 tracing::error!(error = %self, "request failed");
@@ -196,12 +198,14 @@ pub type AppResult<T> = Result<T, AppError>;
 /// timeout keeps its own code (`FORBIDDEN`, `TIMEOUT`).
 pub fn internal<E: std::fmt::Display + 'static>(error: E) -> async_graphql::Error {
     let any = &error as &dyn std::any::Any;
-    let sql = any
-        .downcast_ref::<sqlx::Error>()
-        .or_else(|| any.downcast_ref::<std::sync::Arc<sqlx::Error>>().map(|a| &**a));
+    let sql = any.downcast_ref::<sqlx::Error>().or_else(|| {
+        any.downcast_ref::<std::sync::Arc<sqlx::Error>>()
+            .map(|a| &**a)
+    });
     let app = match sql.and_then(sqlstate).as_deref() {
         Some(SQLSTATE_INSUFFICIENT_PRIVILEGE) => AppError::Forbidden(
-            "this data belongs to an organisation outside your scope / ข้อมูลนี้อยู่นอกขอบเขตสิทธิ์ของคุณ".into(),
+            "this data belongs to an organisation outside your scope / ข้อมูลนี้อยู่นอกขอบเขตสิทธิ์ของคุณ"
+                .into(),
         ),
         Some(SQLSTATE_QUERY_CANCELED) => AppError::Timeout,
         _ => AppError::Internal(anyhow::anyhow!("{error}")),

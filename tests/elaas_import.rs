@@ -20,8 +20,7 @@ fn fixture(path: &str) -> Vec<u8> {
 
 async fn run(db: &TestDb, bytes: Vec<u8>) -> Result<ImportSummary, ImportError> {
     let scoped = tidtam::auth::system_db(&db.pool, "test-importer");
-    import::import(&scoped, bytes, Some("test.csv"), &mut |_| {})
-    .await
+    import::import(&scoped, bytes, Some("test.csv"), &mut |_| {}).await
 }
 
 /// (items, snapshots, imports, audit rows)
@@ -443,9 +442,7 @@ mutation ($file: Upload!) {
 
 async fn upload(db: &TestDb, name: &str, bytes: Vec<u8>) -> serde_json::Value {
     let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
-    let mut request = Request::new(IMPORT)
-        .variables(Variables::from_json(json!({"file": null})))
-        ;
+    let mut request = Request::new(IMPORT).variables(Variables::from_json(json!({"file": null})));
     request.set_upload(
         "variables.file",
         UploadValue {

@@ -1,7 +1,6 @@
 //! GraphQL of the analytics layer: the tracking report, grouped
 //! disbursement, rates with their monthly curves, performance scores.
 
-use crate::db::Db;
 use super::disbursement::{self, Dimension, Group};
 use super::frames::YearFrames;
 use super::scores::{self, Score};
@@ -9,6 +8,7 @@ use super::tracking::{self, TrackingRow, TrackingTotals};
 use super::{baht, percent, Analytics};
 use crate::budget::filter::ApprovalFilter;
 use crate::db::loader::{load_one, ById};
+use crate::db::Db;
 use crate::error::{codes, internal, AppError, GqlResultExt};
 use crate::organisations::{Organisation, OrganisationKind};
 use crate::pagination::{self, List, Page};

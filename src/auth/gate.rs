@@ -41,10 +41,21 @@ pub fn permission_of(parent: &str, field: &str) -> Option<Permission> {
         ("Mutation", "approvePlan" | "approveBudget" | "reopenReport") => ApproveLao,
         (
             "Mutation",
-            "createDevelopmentPlan" | "addPlanProject" | "updatePlanProject" | "amendPlan"
-            | "linkElaasItem" | "createReport" | "updateReport" | "setReportGoals"
-            | "setReportLocation" | "submitReport" | "recordProgress" | "completeReport"
-            | "importElaasSnapshot" | "confirmElaasLink" | "autoLinkElaas",
+            "createDevelopmentPlan"
+            | "addPlanProject"
+            | "updatePlanProject"
+            | "amendPlan"
+            | "linkElaasItem"
+            | "createReport"
+            | "updateReport"
+            | "setReportGoals"
+            | "setReportLocation"
+            | "submitReport"
+            | "recordProgress"
+            | "completeReport"
+            | "importElaasSnapshot"
+            | "confirmElaasLink"
+            | "autoLinkElaas",
         ) => WriteLao,
         _ => return None,
     };
@@ -104,8 +115,8 @@ impl Extension for GateExtension {
         if root && !info.name.starts_with("__") {
             let anonymous = Access::anonymous();
             let access = ctx.data_opt::<Access>().unwrap_or(&anonymous);
-            let allowed = permission_of(info.parent_type, info.name)
-                .is_some_and(|needed| access.may(needed));
+            let allowed =
+                permission_of(info.parent_type, info.name).is_some_and(|needed| access.may(needed));
             if !allowed {
                 let refused = refusal(access, info.name).extend();
                 let mut err = ServerError::new(refused.message, None);

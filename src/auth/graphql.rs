@@ -27,7 +27,7 @@ fn accounts_pool<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a PgPool> 
     Ok(&ctx.data::<AccountsPool>()?.0)
 }
 
-fn access<'a>(ctx: &'a Context<'_>) -> Access {
+fn access(ctx: &Context<'_>) -> Access {
     ctx.data_opt::<Access>()
         .cloned()
         .unwrap_or_else(Access::anonymous)
@@ -184,15 +184,19 @@ impl AuthMutation {
         password: String,
     ) -> async_graphql::Result<IssuedToken> {
         let pool = accounts_pool(ctx)?;
-        let Some(account) = store::check_password(pool, &username, &password).await.gql()? else {
+        let Some(account) = store::check_password(pool, &username, &password)
+            .await
+            .gql()?
+        else {
             return Err(AppError::Unauthenticated(
                 "wrong username or password / ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง".into(),
             ))
             .gql();
         };
-        let (token, info) = store::create_token(pool, account.id, "session", "sign-in", SESSION_LIFETIME)
-            .await
-            .gql()?;
+        let (token, info) =
+            store::create_token(pool, account.id, "session", "sign-in", SESSION_LIFETIME)
+                .await
+                .gql()?;
         tracing::info!(username = %account.username, "signed in");
         Ok(IssuedToken {
             token,
@@ -230,12 +234,16 @@ impl AuthMutation {
             .gql();
         }
         let Some(account) = access(ctx).account else {
-            return Err(AppError::Unauthenticated("sign in first / กรุณาเข้าสู่ระบบ".into())).gql();
+            return Err(AppError::Unauthenticated(
+                "sign in first / กรุณาเข้าสู่ระบบ".into(),
+            ))
+            .gql();
         };
         let lifetime = Duration::from_secs(u64::from(expires_in_days.unsigned_abs()) * 86_400);
-        let (token, info) = store::create_token(accounts_pool(ctx)?, account.id, "api", &name, lifetime)
-            .await
-            .gql()?;
+        let (token, info) =
+            store::create_token(accounts_pool(ctx)?, account.id, "api", &name, lifetime)
+                .await
+                .gql()?;
         Ok(IssuedToken {
             token,
             info: info.into(),
@@ -245,10 +253,17 @@ impl AuthMutation {
 
     /// Revokes a token of this account (an administrator: of any account). It
     /// stops working at once.
-    async fn revoke_api_token(&self, ctx: &Context<'_>, id: i64) -> async_graphql::Result<ApiToken> {
+    async fn revoke_api_token(
+        &self,
+        ctx: &Context<'_>,
+        id: i64,
+    ) -> async_graphql::Result<ApiToken> {
         let access = access(ctx);
         let Some(account) = &access.account else {
-            return Err(AppError::Unauthenticated("sign in first / กรุณาเข้าสู่ระบบ".into())).gql();
+            return Err(AppError::Unauthenticated(
+                "sign in first / กรุณาเข้าสู่ระบบ".into(),
+            ))
+            .gql();
         };
         let admin = account.role == Role::Admin;
         let info = store::revoke_token(accounts_pool(ctx)?, id, account.id, admin)
@@ -281,8 +296,14 @@ impl AuthMutation {
     }
 
     /// Disables an account and revokes all its tokens (administrators).
-    async fn disable_account(&self, ctx: &Context<'_>, username: String) -> async_graphql::Result<bool> {
-        let done = store::disable_account(accounts_pool(ctx)?, &username).await.gql()?;
+    async fn disable_account(
+        &self,
+        ctx: &Context<'_>,
+        username: String,
+    ) -> async_graphql::Result<bool> {
+        let done = store::disable_account(accounts_pool(ctx)?, &username)
+            .await
+            .gql()?;
         tracing::info!(by = %access(ctx).actor(), %username, "account disabled");
         Ok(done)
     }

@@ -19,9 +19,15 @@ pub fn begin_statement(access: &Access, statement_timeout: Duration) -> String {
     }
     let settings = [
         ("tidtam.actor", access.actor()),
-        ("tidtam.read_all", if access.reads_all() { "on" } else { "off" }.into()),
+        (
+            "tidtam.read_all",
+            if access.reads_all() { "on" } else { "off" }.into(),
+        ),
         ("tidtam.org", number(access.organisation())),
-        ("tidtam.province", access.province().unwrap_or("").to_string()),
+        (
+            "tidtam.province",
+            access.province().unwrap_or("").to_string(),
+        ),
         ("tidtam.write_org", number(access.organisation())),
         (
             "statement_timeout",

@@ -33,16 +33,19 @@ struct AccountWithHash {
 
 /// The account of a live token, with the token's id.
 pub async fn account_by_token(pool: &PgPool, secret: &str) -> AppResult<Option<(Account, i64)>> {
-    let found: Option<AccountWithToken> =
-        sqlx::query_as(include_str!("sql/account_by_token.sql"))
-            .bind(token::digest(secret))
-            .fetch_optional(pool)
-            .await?;
+    let found: Option<AccountWithToken> = sqlx::query_as(include_str!("sql/account_by_token.sql"))
+        .bind(token::digest(secret))
+        .fetch_optional(pool)
+        .await?;
     Ok(found.map(|f| (f.account, f.token_id)))
 }
 
 /// The account whose password this is; `None` for a wrong name or password.
-pub async fn check_password(pool: &PgPool, username: &str, given: &str) -> AppResult<Option<Account>> {
+pub async fn check_password(
+    pool: &PgPool,
+    username: &str,
+    given: &str,
+) -> AppResult<Option<Account>> {
     let found: Option<AccountWithHash> =
         sqlx::query_as(include_str!("sql/account_for_sign_in.sql"))
             .bind(username.trim().to_lowercase())
@@ -127,11 +130,9 @@ fn account_error(e: sqlx::Error, new: &NewAccount<'_>) -> AppError {
         return e.into();
     };
     let (field, th, en) = match db.constraint() {
-        Some("accounts_username_key") => (
-            "input.username",
-            "ชื่อผู้ใช้นี้มีอยู่แล้ว",
-            "this username is taken",
-        ),
+        Some("accounts_username_key") => {
+            ("input.username", "ชื่อผู้ใช้นี้มีอยู่แล้ว", "this username is taken")
+        }
         Some("accounts_username_check") => (
             "input.username",
             "ชื่อผู้ใช้ต้องเป็นอักษรอังกฤษตัวเล็ก ตัวเลข . _ - ยาว 3–64 ตัว",
@@ -194,7 +195,12 @@ pub async fn create_token(
 }
 
 /// Revokes a token at once; `any` lets an administrator revoke others' tokens.
-pub async fn revoke_token(pool: &PgPool, id: i64, account_id: i64, any: bool) -> AppResult<TokenInfo> {
+pub async fn revoke_token(
+    pool: &PgPool,
+    id: i64,
+    account_id: i64,
+    any: bool,
+) -> AppResult<TokenInfo> {
     sqlx::query_as(include_str!("sql/revoke_token.sql"))
         .bind(id)
         .bind(account_id)
@@ -205,7 +211,12 @@ pub async fn revoke_token(pool: &PgPool, id: i64, account_id: i64, any: bool) ->
 }
 
 /// One page of an account's tokens.
-pub async fn tokens_of(pool: &PgPool, account_id: i64, after: i64, limit: i64) -> AppResult<Vec<TokenInfo>> {
+pub async fn tokens_of(
+    pool: &PgPool,
+    account_id: i64,
+    after: i64,
+    limit: i64,
+) -> AppResult<Vec<TokenInfo>> {
     Ok(sqlx::query_as(include_str!("sql/tokens_of_account.sql"))
         .bind(account_id)
         .bind(after)

@@ -1,8 +1,8 @@
 //! The GraphQL object of a budget approval: one row of the project report list.
 
-use crate::db::Db;
 use super::filter::ApprovalFilter;
 use crate::db::loader::{load_one, ById};
+use crate::db::Db;
 use crate::elaas::{ElaasItem, ElaasSnapshot, LatestSnapshotLoader};
 use crate::error::{internal, GqlResultExt};
 use crate::organisations::Organisation;
@@ -15,7 +15,6 @@ use async_graphql::{
 };
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-
 
 /// How a budget was approved.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]

@@ -1,10 +1,10 @@
 //! Listing budget approvals: the root list with its filter, and the batch
 //! loaders behind every relation that leads to approvals.
 
-use crate::db::Db;
 use super::filter::ApprovalFilter;
 use super::BudgetApproval;
 use crate::db::loader::{Child, Keyed};
+use crate::db::Db;
 use crate::pagination::Page;
 use async_graphql::dataloader::Loader;
 use sqlx::{Postgres, QueryBuilder};

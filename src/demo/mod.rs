@@ -74,7 +74,11 @@ async fn write(conn: &mut PgConnection, demo: &DemoFile) -> AppResult<()> {
 
 async fn write_account(conn: &mut PgConnection, spec: &model::AccountSpec) -> AppResult<()> {
     let role = crate::auth::Role::parse(&spec.role).ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!("demo account {}: unknown role {}", spec.username, spec.role))
+        AppError::Internal(anyhow::anyhow!(
+            "demo account {}: unknown role {}",
+            spec.username,
+            spec.role
+        ))
     })?;
     crate::auth::store::add_account(
         &mut *conn,

@@ -1,11 +1,10 @@
 //! รายงานยอดงบประมาณคงเหลือ (e-LAAS): an organisation's items with their
 //! figures as they stood on a date.
 
-use crate::db::Db;
 use super::{ElaasItem, ElaasSnapshot};
+use crate::db::Db;
 use async_graphql::SimpleObject;
 use chrono::NaiveDate;
-
 
 /// One e-LAAS item and its figures on the date asked.
 #[derive(SimpleObject, Clone, Debug)]

@@ -1,8 +1,8 @@
 //! Batch loaders of e-LAAS items, their newest figures and their history.
 
-use crate::db::Db;
 use super::{ElaasItem, ElaasSnapshot};
 use crate::db::loader::{Child, Keyed};
+use crate::db::Db;
 use async_graphql::dataloader::Loader;
 
 use std::collections::HashMap;

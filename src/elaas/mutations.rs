@@ -1,7 +1,6 @@
 //! e-LAAS as mutations: import a snapshot file, confirm a suggested link,
 //! link the unambiguous matches automatically.
 
-use crate::db::Db;
 use super::import::{self, ImportError, ImportSummary, RowError};
 use super::matching::{self, Wanted};
 use super::ElaasItem;
@@ -9,13 +8,13 @@ use crate::audit;
 use crate::budget::mutations::approval_by_id;
 use crate::budget::BudgetApproval;
 use crate::db::loader::Keyed;
+use crate::db::Db;
 use crate::error::{codes, internal, AppError, GqlResultExt};
 use crate::plans::mutations::{key_of, settle};
 use crate::types::format_be;
 use crate::validation::Validator;
 use async_graphql::{Context, Enum, ErrorExtensions, Object, SimpleObject, Upload, Value, ID};
 use chrono::NaiveDate;
-
 
 /// How an e-LAAS file was read.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -137,8 +136,8 @@ impl ElaasMutation {
         let db = ctx.data::<Db>()?;
         let bytes = upload.content.to_vec();
         let summary = import::import(db, bytes, Some(upload.filename.as_str()), &mut |_| {})
-        .await
-        .map_err(import_error)?;
+            .await
+            .map_err(import_error)?;
         Ok(summary.into())
     }
 

@@ -22,11 +22,11 @@ use async_graphql::parser::types::OperationType;
 use async_graphql::{Request, Response, ServerError};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, RawQuery, State};
-use axum::Extension;
-use std::net::SocketAddr;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response as HttpResponse};
+use axum::Extension;
 use serde::Deserialize;
+use std::net::SocketAddr;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -232,15 +232,13 @@ async fn execute(
         access,
         state.limits.statement_timeout,
     );
-    let response: Response = match tokio::time::timeout(
-        state.limits.request_timeout,
-        state.schema.execute(request),
-    )
-    .await
-    {
-        Ok(response) => response,
-        Err(_) => return refusal(media, StatusCode::SERVICE_UNAVAILABLE, AppError::Timeout),
-    };
+    let response: Response =
+        match tokio::time::timeout(state.limits.request_timeout, state.schema.execute(request))
+            .await
+        {
+            Ok(response) => response,
+            Err(_) => return refusal(media, StatusCode::SERVICE_UNAVAILABLE, AppError::Timeout),
+        };
     // Errors raised before execution carry no path, and leave no data.
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()

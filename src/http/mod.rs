@@ -5,13 +5,13 @@ pub mod dashboard;
 pub mod graphiql;
 pub mod graphql_http;
 
+use crate::auth::rate::RateLimits;
 use crate::graphql::TidtamSchema;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use crate::auth::rate::RateLimits;
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;

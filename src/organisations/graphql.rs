@@ -1,11 +1,11 @@
 //! GraphQL objects of provinces and organisations, and their root fields.
 
-use crate::db::Db;
 use crate::budget::filter::ApprovalFilter;
 use crate::budget::list::{ApprovalsOfOrganisation, ApprovalsOfYear};
 use crate::budget::report_list::ProjectReportList;
 use crate::budget::BudgetApproval;
 use crate::db::loader::{load_children, load_one, ById, Keyed, PagedByParent, PagedChild};
+use crate::db::Db;
 use crate::elaas::balance::{balance_as_of, ElaasBalanceRow};
 use crate::error::{internal, GqlResultExt};
 use crate::pagination::{self, List, Page};

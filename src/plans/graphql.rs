@@ -1,9 +1,9 @@
 //! GraphQL objects of local development plans and their projects, and the
 //! root list of plan projects.
 
-use crate::db::Db;
 use crate::budget::BudgetApproval;
 use crate::db::loader::{load_children, load_one, ById, Child, Keyed, PagedByParent, PagedChild};
+use crate::db::Db;
 use crate::error::{internal, GqlResultExt};
 use crate::organisations::Organisation;
 use crate::pagination::{self, List, Page};

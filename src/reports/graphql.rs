@@ -1,9 +1,9 @@
 //! GraphQL objects of the eMENSCR project report.
 
-use crate::db::Db;
 use crate::budget::filter::ApprovalFilter;
 use crate::budget::BudgetApproval;
 use crate::db::loader::{load_children, load_one, ById, Child, Keyed};
+use crate::db::Db;
 use crate::error::{internal, GqlResultExt};
 use crate::pagination::{self, List, Page};
 use crate::strategy::PlanNode;

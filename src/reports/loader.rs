@@ -1,7 +1,7 @@
 //! Batch loading of reports by their budget approval.
 
-use crate::db::Db;
 use super::ProjectReport;
+use crate::db::Db;
 use async_graphql::dataloader::Loader;
 
 use std::collections::HashMap;

@@ -4,10 +4,10 @@
 //! rules, made in one transaction with its audit record, and refused when the
 //! caller's version is stale.
 
-use crate::db::Db;
 use super::store::{insert_report, ReportFields};
 use super::ProjectReport;
 use crate::audit;
+use crate::db::Db;
 use crate::error::{codes, AppError, GqlResultExt};
 use crate::plans::mutations::{key_of, settle};
 use crate::types::{fiscal_year_range, global_id};

@@ -1,7 +1,7 @@
 //! GraphQL objects of the national plan hierarchy.
 
-use crate::db::Db;
 use crate::db::loader::{load_children, load_one, ById, Child, Keyed, PagedByParent};
+use crate::db::Db;
 use crate::error::{internal, GqlResultExt};
 use crate::pagination::{self, List, Page};
 use crate::reports::{GoalReport, ProjectReport};
@@ -9,7 +9,6 @@ use crate::types::global_id;
 use async_graphql::{
     dataloader::DataLoader, ComplexObject, Context, Enum, Object, SimpleObject, ID,
 };
-
 
 /// The level of a node of the national plan hierarchy.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]

@@ -81,8 +81,13 @@ impl TestDb {
         variables: serde_json::Value,
     ) -> serde_json::Value {
         let schema = tidtam::graphql::build_schema(Some(self.pool.clone()));
-        self.graphql_with(&schema, tidtam::auth::Access::system(actor), query, variables)
-            .await
+        self.graphql_with(
+            &schema,
+            tidtam::auth::Access::system(actor),
+            query,
+            variables,
+        )
+        .await
     }
 
     /// Runs a GraphQL document as the caller `access` (its role and scope).

@@ -10,11 +10,11 @@ pub mod reader;
 pub use parse::{Parsed, Row};
 pub use reader::Format;
 
+use crate::db::Db;
 use crate::error::FieldError;
 use crate::types::format_be;
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
-use crate::db::Db;
 use sqlx::PgConnection;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;

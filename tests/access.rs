@@ -1,0 +1,497 @@
+//! Who may see and change what: every role against its own LAO, another LAO
+//! of its province and an LAO of another province, reading through nested
+//! fields and `node(id)` and writing through mutations; then tokens, the rate
+//! limit and the time limits over HTTP.
+
+mod common;
+
+use common::TestDb;
+use serde_json::{json, Value};
+use tidtam::auth::{Access, Role};
+
+const OWN: &str = "7100001";
+const SAME_PROVINCE: &str = "7100101";
+const OTHER_PROVINCE: &str = "7200001";
+const TARGETS: [&str; 3] = [OWN, SAME_PROVINCE, OTHER_PROVINCE];
+
+/// The demo accounts, one per role (data/demo/demo.toml), and nobody.
+const CALLERS: [Option<&str>; 6] = [
+    None,
+    Some("officer.hadyai"),
+    Some("approver.hadyai"),
+    Some("evaluator.71"),
+    Some("analyst"),
+    Some("admin"),
+];
+
+async fn scoped_db() -> TestDb {
+    let db = TestDb::demo().await;
+    sqlx::raw_sql(include_str!("sql/seed_scopes.sql"))
+        .execute(&db.pool)
+        .await
+        .expect("seed the three LAOs");
+    db
+}
+
+async fn access_of(db: &TestDb, username: Option<&str>) -> Access {
+    let Some(name) = username else {
+        return Access::anonymous();
+    };
+    let account = tidtam::auth::store::account_by_username(&db.pool, name)
+        .await
+        .expect("read the account")
+        .expect("a demo account");
+    Access::of(account, None)
+}
+
+/// What the rules say: does `access` read everything of `target`?
+fn reads_in_full(access: &Access, target: &str) -> bool {
+    match access.role() {
+        None => false,
+        Some(Role::Admin | Role::CentralAnalyst) => true,
+        Some(Role::ProvincialEvaluator) => target.starts_with("71"),
+        Some(Role::LaoOfficer | Role::LaoApprover) => target == OWN,
+    }
+}
+
+/// …and may it change `target`'s data?
+fn writes(access: &Access, target: &str) -> bool {
+    match access.role() {
+        Some(Role::Admin) => true,
+        Some(Role::LaoOfficer | Role::LaoApprover) => target == OWN,
+        _ => false,
+    }
+}
+
+fn code(answer: &Value) -> Option<&str> {
+    answer["errors"][0]["extensions"]["code"].as_str()
+}
+
+async fn id_of(db: &TestDb, sql: &str, target: &str) -> (i64, i32) {
+    sqlx::query_as(sql)
+        .bind(target)
+        .fetch_one(&db.pool)
+        .await
+        .expect("a seeded row")
+}
+
+const REPORT_OF: &str = "SELECT r.id, r.version FROM project_reports r
+    JOIN budget_approvals ba ON ba.id = r.budget_approval_id
+    JOIN plan_projects pp ON pp.id = ba.plan_project_id
+    JOIN development_plans dp ON dp.id = pp.plan_id
+    JOIN organisations o ON o.id = dp.organisation_id
+    WHERE o.code = $1 AND ba.fiscal_year = 2581 AND r.status = 'draft'";
+const DRAFT_PLAN_OF: &str = "SELECT dp.id, dp.version FROM development_plans dp
+    JOIN organisations o ON o.id = dp.organisation_id WHERE o.code = $1 AND dp.first_year = 2585";
+const PUBLISHED_PROJECT_OF: &str = "SELECT pp.id, pp.version FROM plan_projects pp
+    JOIN development_plans dp ON dp.id = pp.plan_id
+    JOIN organisations o ON o.id = dp.organisation_id
+    WHERE o.code = $1 AND dp.first_year = 2580 ORDER BY pp.id LIMIT 1";
+
+const NESTED: &str = r#"query ($code: String!) { organisation(code: $code) {
+    plans { firstYear }
+    projects(fiscalYear: 2581) { report { status coordinatorPhone } } } }"#;
+
+#[tokio::test]
+async fn each_role_reads_its_scope_in_full_and_only_published_data_elsewhere() {
+    let db = scoped_db().await;
+    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
+    for caller in CALLERS {
+        let access = access_of(&db, caller).await;
+        for target in TARGETS {
+            let full = reads_in_full(&access, target);
+            let case = format!("{caller:?} reading {target}");
+            let answer = db
+                .graphql_with(&schema, access.clone(), NESTED, json!({ "code": target }))
+                .await;
+            assert!(answer.get("errors").is_none(), "{case}: {answer:#}");
+            let org = &answer["data"]["organisation"];
+            let years: Vec<i64> = org["plans"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|p| p["firstYear"].as_i64())
+                .collect();
+            assert!(years.contains(&2580), "{case}: the approved plan is public");
+            assert_eq!(years.contains(&2585), full, "{case}: the unapproved plan");
+            let reports: Vec<&Value> = org["projects"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| &p["report"])
+                .filter(|r| !r.is_null())
+                .collect();
+            let statuses: Vec<&str> = reports
+                .iter()
+                .filter_map(|r| r["status"].as_str())
+                .collect();
+            assert!(statuses.contains(&"SUBMITTED"), "{case}: {statuses:?}");
+            assert_eq!(statuses.contains(&"DRAFT"), full, "{case}: {statuses:?}");
+            for r in &reports {
+                assert_eq!(
+                    r["coordinatorPhone"].is_string(),
+                    full,
+                    "{case}: the phone number of {r}"
+                );
+            }
+
+            // The same draft report by its global id.
+            let (report, _) = id_of(&db, REPORT_OF, target).await;
+            let node = db
+                .graphql_with(
+                    &schema,
+                    access.clone(),
+                    "query ($id: ID!) { node(id: $id) { ... on ProjectReport { status } } }",
+                    json!({ "id": tidtam::types::global_id::encode("ProjectReport", report) }),
+                )
+                .await;
+            assert_eq!(
+                node["data"]["node"].is_object(),
+                full,
+                "{case}: node {node:#}"
+            );
+        }
+    }
+}
+
+const UPDATE_REPORT: &str = r#"mutation ($id: ID!, $version: Int!) {
+    updateReport(input: {id: $id, version: $version, targetGroup: "ผู้สูงอายุ"}) { version } }"#;
+const APPROVE_PLAN: &str = r#"mutation ($id: ID!, $version: Int!) {
+    approvePlan(input: {planId: $id, version: $version, approvedOn: "01/06/2584"}) { approvedOnBE } }"#;
+const UPDATE_PROJECT: &str = r#"mutation ($id: ID!, $version: Int!) {
+    updatePlanProject(input: {id: $id, version: $version, name: "ชื่อใหม่"}) { version } }"#;
+
+#[tokio::test]
+async fn each_role_changes_only_its_own_lao_by_any_mutation() {
+    for caller in CALLERS {
+        // A fresh database per caller: a successful change must not hide the next refusal.
+        let db = scoped_db().await;
+        let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
+        let access = access_of(&db, caller).await;
+        for target in TARGETS {
+            let case = format!("{caller:?} changing {target}");
+            let may = writes(&access, target);
+            let (report, version) = id_of(&db, REPORT_OF, target).await;
+            let vars = json!({"id": tidtam::types::global_id::encode("ProjectReport", report), "version": version});
+            let answer = db
+                .graphql_with(&schema, access.clone(), UPDATE_REPORT, vars)
+                .await;
+            assert_eq!(answer.get("errors").is_none(), may, "{case}: {answer:#}");
+            if !may {
+                let expected = match access.role() {
+                    None => "UNAUTHENTICATED",
+                    Some(Role::ProvincialEvaluator | Role::CentralAnalyst) => "FORBIDDEN",
+                    // The draft of another LAO is not even visible to an officer.
+                    _ => "NOT_FOUND",
+                };
+                assert_eq!(code(&answer), Some(expected), "{case}: {answer:#}");
+            }
+            let stored: String = sqlx::query_scalar(
+                "SELECT coalesce(target_group, '') FROM project_reports WHERE id = $1",
+            )
+            .bind(report)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+            assert_eq!(stored == "ผู้สูงอายุ", may, "{case}: stored {stored:?}");
+
+            // A published project of another LAO is visible but not changeable:
+            // PostgreSQL itself refuses the update.
+            let (project, version) = id_of(&db, PUBLISHED_PROJECT_OF, target).await;
+            let vars = json!({"id": tidtam::types::global_id::encode("PlanProject", project), "version": version});
+            let answer = db
+                .graphql_with(&schema, access.clone(), UPDATE_PROJECT, vars)
+                .await;
+            assert_eq!(answer.get("errors").is_none(), may, "{case}: {answer:#}");
+            if !may
+                && access
+                    .role()
+                    .is_some_and(|r| matches!(r, Role::LaoOfficer | Role::LaoApprover))
+            {
+                assert_eq!(code(&answer), Some("FORBIDDEN"), "{case}: {answer:#}");
+            }
+
+            // Approving a plan needs an approver of the LAO.
+            let approves = may && access.role() != Some(Role::LaoOfficer);
+            let (plan, version) = id_of(&db, DRAFT_PLAN_OF, target).await;
+            let vars = json!({"id": tidtam::types::global_id::encode("DevelopmentPlan", plan), "version": version});
+            let answer = db
+                .graphql_with(&schema, access.clone(), APPROVE_PLAN, vars)
+                .await;
+            assert_eq!(
+                answer.get("errors").is_none(),
+                approves,
+                "{case}: {answer:#}"
+            );
+            if access.role() == Some(Role::LaoOfficer) {
+                assert_eq!(code(&answer), Some("FORBIDDEN"), "{case}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_audit_trail_names_the_account_and_shows_only_to_its_scope() {
+    let db = scoped_db().await;
+    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
+    let officer = access_of(&db, Some("officer.hadyai")).await;
+    let (report, version) = id_of(&db, REPORT_OF, OWN).await;
+    let id = tidtam::types::global_id::encode("ProjectReport", report);
+    let answer = db
+        .graphql_with(
+            &schema,
+            officer.clone(),
+            UPDATE_REPORT,
+            json!({"id": id, "version": version}),
+        )
+        .await;
+    assert!(answer.get("errors").is_none(), "{answer:#}");
+    let (actor, org): (String, Option<String>) = sqlx::query_as(
+        "SELECT a.actor, o.code FROM audit_log a LEFT JOIN organisations o ON o.id = a.organisation_id
+         WHERE a.table_name = 'project_reports' AND a.row_key = $1 AND a.action = 'update'",
+    )
+    .bind(report.to_string())
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(actor, "officer.hadyai");
+    assert_eq!(org.as_deref(), Some(OWN));
+
+    // The submitted report of the same LAO is public, its history is not.
+    let published: i64 = sqlx::query_scalar(&REPORT_OF.replace("'draft'", "'submitted'"))
+        .bind(OWN)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE project_reports SET summary = 'แก้โดยผู้ดูแล' WHERE id = $1")
+        .bind(published)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let history =
+        "query ($id: ID!) { node(id: $id) { ... on ProjectReport { history { actor } } } }";
+    let vars = json!({"id": tidtam::types::global_id::encode("ProjectReport", published)});
+    let own = db
+        .graphql_with(&schema, officer, history, vars.clone())
+        .await;
+    // The seed's insert and the change above.
+    assert_eq!(
+        own["data"]["node"]["history"].as_array().map(Vec::len),
+        Some(2),
+        "{own:#}"
+    );
+    let stranger = access_of(&db, None).await;
+    let public = db.graphql_with(&schema, stranger, history, vars).await;
+    assert_eq!(public["data"]["node"]["history"], json!([]), "{public:#}");
+}
+
+#[tokio::test]
+async fn a_deep_or_wide_query_is_refused_before_it_touches_the_database() {
+    // A pool on a port nothing listens on: any statement would fail with a
+    // connection error, so a limit's code proves none was sent.
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .connect_lazy("postgres://nobody@127.0.0.1:1/none")
+        .unwrap();
+    let schema = tidtam::graphql::build_schema(Some(pool.clone()));
+    let mut nested = String::from("name");
+    for _ in 0..16 {
+        nested = format!("ofType {{ {nested} }}");
+    }
+    let deep = format!("{{ __schema {{ queryType {{ fields {{ type {{ {nested} }} }} }} }} }}");
+    let wide = format!(
+        "{{ {} }}",
+        (0..40)
+            .map(|i| format!("a{i}: provinces {{ code }}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let complex = "{ organisations(first: 100) { edges { node { budgetApprovals(first: 100) { edges { node { amount planProject { name } } } } } } } }";
+    for (query, expected) in [
+        (deep.as_str(), "QUERY_TOO_DEEP"),
+        (wide.as_str(), "TOO_MANY_ALIASES"),
+        (complex, "QUERY_TOO_COMPLEX"),
+    ] {
+        let request = async_graphql::Request::new(query);
+        let response = schema
+            .execute(tidtam::graphql::prepare(
+                request,
+                &pool,
+                Access::anonymous(),
+            ))
+            .await;
+        let answer = serde_json::to_value(&response).unwrap();
+        assert_eq!(code(&answer), Some(expected), "{answer:#}");
+    }
+}
+
+#[tokio::test]
+async fn a_statement_past_its_timeout_is_stopped_with_a_code() {
+    let db = TestDb::empty().await;
+    let begin = tidtam::auth::session::begin_statement(
+        &Access::anonymous(),
+        std::time::Duration::from_millis(50),
+    );
+    let scoped = tidtam::db::Db::new(db.pool.clone(), begin);
+    let err = sqlx::query("SELECT pg_sleep(2)")
+        .execute(&scoped)
+        .await
+        .expect_err("stopped");
+    assert_eq!(tidtam::error::AppError::from(err).code(), "TIMEOUT");
+}
+
+async fn post(base: &str, token: Option<&str>, query: &str) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .post(format!("{base}/graphql"))
+        .json(&json!({ "query": query }));
+    if let Some(t) = token {
+        request = request.bearer_auth(t);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn signing_in_gives_a_token_that_stops_working_once_revoked() {
+    let db = TestDb::demo().await;
+    let base = db.serve().await;
+    let (_, wrong) = post(
+        &base,
+        None,
+        r#"mutation { signIn(username: "officer.hadyai", password: "wrong-password") { token } }"#,
+    )
+    .await;
+    assert_eq!(code(&wrong), Some("UNAUTHENTICATED"), "{wrong:#}");
+    let (_, signed) = post(
+        &base,
+        None,
+        r#"mutation { signIn(username: "officer.hadyai", password: "tidtam-demo") { token viewer { role organisation { code } } } }"#,
+    )
+    .await;
+    assert_eq!(signed["data"]["signIn"]["viewer"]["role"], "LAO_OFFICER");
+    assert_eq!(
+        signed["data"]["signIn"]["viewer"]["organisation"]["code"],
+        OWN
+    );
+    let session = signed["data"]["signIn"]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // An API token made with the session, then revoked with it.
+    let (_, made) = post(
+        &base,
+        Some(&session),
+        r#"mutation { createApiToken(name: "Metabase", expiresInDays: 30) { token info { id } } }"#,
+    )
+    .await;
+    let api = made["data"]["createApiToken"]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id = made["data"]["createApiToken"]["info"]["id"]
+        .as_i64()
+        .unwrap();
+    let (status, me) = post(&base, Some(&api), "{ viewer { username } }").await;
+    assert_eq!(
+        (status, &me["data"]["viewer"]["username"]),
+        (200, &json!("officer.hadyai"))
+    );
+    let (_, revoked) = post(
+        &base,
+        Some(&session),
+        &format!("mutation {{ revokeApiToken(id: {id}) {{ revokedAt }} }}"),
+    )
+    .await;
+    assert!(
+        revoked["data"]["revokeApiToken"]["revokedAt"].is_string(),
+        "{revoked:#}"
+    );
+    let (status, refused) = post(&base, Some(&api), "{ viewer { username } }").await;
+    assert_eq!(status, 401);
+    assert_eq!(code(&refused), Some("UNAUTHENTICATED"));
+
+    // Signing out ends the session itself.
+    let (_, out) = post(&base, Some(&session), "mutation { signOut }").await;
+    assert_eq!(out["data"]["signOut"], true);
+    let (status, _) = post(&base, Some(&session), "{ viewer { username } }").await;
+    assert_eq!(status, 401);
+    let (status, anonymous) = post(&base, None, "{ viewer { username } }").await;
+    assert_eq!((status, &anonymous["data"]["viewer"]), (200, &Value::Null));
+}
+
+#[tokio::test]
+async fn a_caller_over_its_rate_is_refused_and_others_are_not() {
+    let db = TestDb::demo().await;
+    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
+    let mut state = tidtam::http::AppState::new(schema, db.pool.clone());
+    state.limits = std::sync::Arc::new(tidtam::http::ServerLimits {
+        rate: tidtam::auth::rate::RateLimits::new(60),
+        ..Default::default()
+    });
+    let base = db.serve_with(state).await;
+    let token = db.token("analyst").await;
+    for _ in 0..10 {
+        let (status, _) = post(&base, Some(&token), "{ provinces { code } }").await;
+        assert_eq!(status, 200);
+    }
+    let response = reqwest::Client::new()
+        .post(format!("{base}/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({"query": "{ provinces { code } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 429);
+    assert!(response.headers().contains_key("retry-after"));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(code(&body), Some("RATE_LIMITED"));
+    // Another caller (anonymous, by address) has its own allowance.
+    let (status, _) = post(&base, None, "{ provinces { code } }").await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn a_request_past_its_time_limit_is_stopped_with_a_code() {
+    let db = TestDb::demo().await;
+    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
+    let mut state = tidtam::http::AppState::new(schema, db.pool.clone());
+    state.limits = std::sync::Arc::new(tidtam::http::ServerLimits {
+        request_timeout: std::time::Duration::from_micros(1),
+        ..Default::default()
+    });
+    let base = db.serve_with(state).await;
+    let (status, body) = post(
+        &base,
+        None,
+        "{ organisations { edges { node { code plans { firstYear } } } } }",
+    )
+    .await;
+    assert_eq!(status, 503);
+    assert_eq!(code(&body), Some("TIMEOUT"));
+}
+
+#[tokio::test]
+async fn every_mutation_of_the_schema_has_a_rule() {
+    let sdl = tidtam::graphql::sdl();
+    let mutation = sdl
+        .split("type Mutation {")
+        .nth(1)
+        .and_then(|rest| rest.split("\n}").next())
+        .expect("a Mutation type");
+    let fields: Vec<&str> = mutation
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('"') && l.contains('('))
+        .filter_map(|l| l.split('(').next())
+        .filter(|name| name.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+        .collect();
+    assert!(fields.len() > 20, "{fields:?}");
+    for field in fields {
+        assert!(
+            tidtam::auth::gate::permission_of("Mutation", field).is_some(),
+            "mutation {field} has no rule in auth::gate"
+        );
+    }
+    assert!(tidtam::auth::gate::permission_of("Mutation", "dropEverything").is_none());
+}
