@@ -16,7 +16,7 @@ const TEXT = {
     status: 'สถานะ', projectsOf: 'รายงานการดำเนินโครงการ', asOf: 'ข้อมูล e-LAAS ณ วันที่', map: 'เปิดแผนที่',
     strategyGoal: 'เป้าหมายยุทธศาสตร์ชาติ', masterPlanGoal: 'เป้าหมายแผนแม่บท', subPlanGoal: 'เป้าหมายแผนย่อย',
     indicator: 'ดัชนีชี้วัดความสำเร็จ', output: 'เป้าหมายเชิงผลผลิต', outcome: 'เป้าหมายเชิงผลลัพธ์', progress: 'ความก้าวหน้า',
-    period: 'ระยะเวลาดำเนินการ', location: 'พิกัด',
+    period: 'ระยะเวลาดำเนินการ', location: 'พิกัด', signedInAs: 'เข้าสู่ระบบในชื่อ',
   },
   en: {
     title: 'Tidtam · Tracking report of each LAO', province: 'Province', fiscalYear: 'Fiscal year (BE)',
@@ -30,11 +30,11 @@ const TEXT = {
     remaining: 'Remaining', status: 'Status', projectsOf: 'Project report list', asOf: 'e-LAAS figures as of',
     map: 'Open map', strategyGoal: 'National strategy goal', masterPlanGoal: 'Master plan goal',
     subPlanGoal: 'Sub-plan goal', indicator: 'Success indicator', output: 'Output target', outcome: 'Outcome target',
-    progress: 'Progress', period: 'Period', location: 'Location',
+    progress: 'Progress', period: 'Period', location: 'Location', signedInAs: 'Signed in as',
   },
 };
 
-const state = { lang: 'th', fy: 2564, province: '71', sortLeague: 'rankInNation', data: {} };
+const state = { lang: 'th', fy: 2564, province: '71', sortLeague: 'rankInNation', data: {}, viewer: null };
 const $ = (id) => document.getElementById(id);
 const t = (k) => TEXT[state.lang][k] || k;
 const documents = {};
@@ -83,14 +83,18 @@ function trackingTable(report) {
       num(r.projectsAdded), num(r.budgetApproved), num(r.reported), num(r.contracted), num(r.disbursed),
       num(r.fullyDisbursed), num(r.completed)];
   };
-  const rows = report.rows.map((r) => `<tr class="link" data-code="${esc(r.organisationCode)}" data-name="${esc(r.name)}"><td>${esc(r.name)}</td>${cells(r, false).map((c) => `<td class="n">${c}</td>`).join('')}</tr>`);
-  const total = `<tr class="total"><td>${t('total')}</td>${cells(report.provinceTotals, true).map((c) => `<td class="n">${c}</td>`).join('')}</tr>`;
+  // An LAO's account sees its own row; the province's totals are not its own.
+  const own = state.viewer && state.viewer.organisation ? state.viewer.organisation.code : null;
+  const shownRows = own ? report.rows.filter((r) => r.organisationCode === own) : report.rows;
+  const rows = shownRows.map((r) => `<tr class="link" data-code="${esc(r.organisationCode)}" data-name="${esc(r.name)}"><td>${esc(r.name)}</td>${cells(r, false).map((c) => `<td class="n">${c}</td>`).join('')}</tr>`);
+  const total = own ? '' : `<tr class="total"><td>${t('total')}</td>${cells(report.provinceTotals, true).map((c) => `<td class="n">${c}</td>`).join('')}</tr>`;
   $('tracking').innerHTML = `<thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('') || `<tr><td colspan="${head.length}">${t('empty')}</td></tr>`}${total}</tbody>`;
   $('tracking').querySelectorAll('tr.link').forEach((tr) => tr.addEventListener('click', () => drill(tr.dataset.code, tr.dataset.name)));
 }
 
 function leagueTable(edges) {
-  const rows = edges.map((e) => e.node);
+  const own = state.viewer && state.viewer.organisation ? state.viewer.organisation.name : null;
+  const rows = edges.map((e) => e.node).filter((r) => !own || r.name === own);
   const key = state.sortLeague;
   rows.sort((a, b) => (a[key] ?? Infinity) > (b[key] ?? Infinity) ? 1 : (a[key] ?? Infinity) < (b[key] ?? Infinity) ? -1 : 0);
   if (key === 'score') rows.reverse();
@@ -179,6 +183,31 @@ function render() {
   drawChart(tracking.monitoringReport, money.disbursement.groups);
 }
 
+/** The scope of the signed-in token: a scoped account sees only its province
+ * (an evaluator) or its LAO (an officer); the pickers offer nothing else. */
+async function applyViewer() {
+  state.viewer = sessionStorage.getItem('tidtam.token') ? (await gql('viewer', {})).viewer : null;
+  const v = state.viewer;
+  $('who').textContent = v ? `${t('signedInAs')} ${v.displayName} (${v.role})` : '';
+  const p = await gql('provinces', {});
+  let provinces = p.provinces.edges.map((e) => e.node);
+  if (v && !v.readsAll && v.province) {
+    provinces = provinces.filter((n) => n.code === v.province.code);
+    state.province = v.province.code;
+  }
+  $('province').replaceChildren(...provinces.map((n) => new Option(`${n.nameTh} (${n.code})`, n.code, false, n.code === state.province)));
+}
+
+async function signIn() {
+  sessionStorage.setItem('tidtam.token', $('token').value.trim());
+  try {
+    await applyViewer();
+    load();
+  } catch (e) {
+    status('error', e.message);
+  }
+}
+
 async function init() {
   const params = new URLSearchParams(location.search);
   state.fy = Number(params.get('fy')) || state.fy;
@@ -186,15 +215,15 @@ async function init() {
   state.lang = params.get('lang') === 'en' ? 'en' : 'th';
   for (let y = 2561; y <= 2570; y += 1) $('fy').add(new Option(String(y), String(y), false, y === state.fy));
   $('token').value = sessionStorage.getItem('tidtam.token') || '';
-  $('token').addEventListener('change', () => { sessionStorage.setItem('tidtam.token', $('token').value.trim()); load(); });
+  $('token').addEventListener('change', signIn);
   $('fy').addEventListener('change', () => { state.fy = Number($('fy').value); load(); });
   $('province').addEventListener('change', () => { state.province = $('province').value; load(); });
   $('lang').addEventListener('click', () => { state.lang = state.lang === 'th' ? 'en' : 'th'; render(); history.replaceState(null, '', `/?fy=${state.fy}&province=${state.province}&lang=${state.lang}`); });
   try {
-    const p = await gql('provinces', {});
-    for (const { node } of p.provinces.edges) $('province').add(new Option(`${node.nameTh} (${node.code})`, node.code, false, node.code === state.province));
+    await applyViewer();
   } catch (e) {
     status('error', e.message);
+    return;
   }
   load();
 }

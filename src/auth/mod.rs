@@ -26,9 +26,10 @@ use sqlx::PgPool;
 /// The caller of a request with this `Authorization` header value: anonymous
 /// without one, refused with a clear error for a token that is malformed,
 /// unknown, expired or revoked (checked on every request, so a revoked token
-/// stops working at once).
+/// stops working at once). An empty `Bearer` is anonymous.
 pub async fn authenticate(pool: &PgPool, authorization: Option<&str>) -> AppResult<Access> {
-    let Some(value) = authorization else {
+    // GraphiQL's header editor starts with an empty `Bearer ` to fill in.
+    let Some(value) = authorization.filter(|v| !v.trim().eq_ignore_ascii_case("bearer")) else {
         return Ok(Access::anonymous());
     };
     let Some(secret) = token::from_header(value) else {

@@ -32,7 +32,7 @@ const FILES: [(&str, &str, &str); 4] = [
     ),
 ];
 
-const QUERIES: [(&str, &str); 9] = [
+const QUERIES: [(&str, &str); 10] = [
     (
         "first-query",
         include_str!("../../queries/first-query.graphql"),
@@ -62,6 +62,7 @@ const QUERIES: [(&str, &str); 9] = [
         include_str!("../../queries/league-table.graphql"),
     ),
     ("provinces", include_str!("../../queries/provinces.graphql")),
+    ("viewer", include_str!("../../queries/viewer.graphql")),
     (
         "organisation-disbursement",
         include_str!("../../queries/organisation-disbursement.graphql"),

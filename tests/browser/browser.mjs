@@ -68,6 +68,32 @@ if (shots) {
   await page.screenshot({ path: `${shots}/drill-down.png` });
 }
 
+// Signed in with a scoped token, the dashboard offers only the account's scope.
+async function signedIn(token) {
+  const p = await browser.newPage();
+  p.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) foreign.push(r.url()); });
+  p.on('pageerror', (e) => consoleErrors.push(String(e)));
+  await p.goto(`${base}/?fy=2564&province=71`, { waitUntil: 'networkidle0' });
+  await p.type('#token', token);
+  await p.$eval('#token', (el) => el.dispatchEvent(new Event('change')));
+  await p.waitForFunction(() => document.getElementById('who').textContent.length > 0, { timeout: 15000 });
+  await p.waitForNetworkIdle();
+  await p.waitForSelector('#tracking tbody tr.link', { timeout: 15000 });
+  const seen = {
+    provinces: await p.$$eval('#province option', (os) => os.map((o) => o.value)),
+    rows: await p.$$eval('#tracking tbody tr.link', (trs) => trs.map((tr) => tr.dataset.code)),
+  };
+  await p.close();
+  return seen;
+}
+const anonymousProvinces = await page.$$eval('#province option', (os) => os.map((o) => o.value));
+check(anonymousProvinces.includes('72'), `without a token every province is offered (${anonymousProvinces})`);
+const evaluator = await signedIn(process.env.EVALUATOR_TOKEN);
+check(JSON.stringify(evaluator.provinces) === '["71"]', `the evaluator of 71 sees only its province (${evaluator.provinces})`);
+check(evaluator.rows.length === truth.rows.length, 'the evaluator sees every LAO of its province');
+const officer = await signedIn(process.env.OFFICER_TOKEN);
+check(JSON.stringify(officer.rows) === '["7100001"]', `the officer sees only its LAO (${officer.rows})`);
+
 check(foreign.length === 0, `no request to another host ${foreign.join(' ')}`);
 check(consoleErrors.length === 0, `no console error ${consoleErrors.join(' | ')}`);
 await browser.close();
