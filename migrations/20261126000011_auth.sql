@@ -219,3 +219,15 @@ CREATE FUNCTION tidtam_visible_phone(approval bigint, phone text) RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT CASE WHEN tidtam_sees(tidtam_approval_org(approval)) THEN phone END
 $$;
+
+-- Views run with their owner's rights unless told otherwise, which would skip
+-- the policies above for every request that reads through them: they run as
+-- the caller instead (PostgreSQL 15+; older servers keep owner's rights and
+-- docs/access.md says so).
+DO $$
+BEGIN
+    IF current_setting('server_version_num')::int >= 150000 THEN
+        ALTER VIEW approval_facts SET (security_invoker = on);
+        ALTER VIEW elaas_latest SET (security_invoker = on);
+    END IF;
+END $$;

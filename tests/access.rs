@@ -495,3 +495,45 @@ async fn every_mutation_of_the_schema_has_a_rule() {
     }
     assert!(tidtam::auth::gate::permission_of("Mutation", "dropEverything").is_none());
 }
+
+#[tokio::test]
+async fn an_officer_imports_e_laas_figures_of_its_own_lao_only() {
+    let db = TestDb::demo().await;
+    let officer = access_of(&db, Some("officer.hadyai")).await;
+    let scoped = tidtam::db::Db::new(
+        db.pool.clone(),
+        tidtam::auth::session::begin_statement(&officer, std::time::Duration::from_secs(15)),
+    );
+    let csv = |code: &str| {
+        format!(
+            "LAO code,Fiscal year,Item code,Item name,Budget,Contract amount,Contract date,Disbursed,Remaining,As of\n\
+             {code},2564,2564-X-001,โครงการทดสอบสิทธิ์,100.00,0.00,,0.00,100.00,31/05/2564\n"
+        )
+        .into_bytes()
+    };
+    let count = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM elaas_items WHERE item_code = '2564-X-001'",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+    };
+    let other = tidtam::elaas::import::import(&scoped, csv(SAME_PROVINCE), None, &mut |_| {}).await;
+    match other {
+        Err(tidtam::elaas::import::ImportError::Database(e)) => {
+            assert_eq!(tidtam::error::AppError::from(e).code(), "FORBIDDEN")
+        }
+        other => panic!("another LAO's file must be refused: {other:?}"),
+    }
+    assert_eq!(count().await, 0, "nothing written");
+    let own = tidtam::elaas::import::import(&scoped, csv(OWN), None, &mut |_| {}).await;
+    assert!(own.is_ok(), "{own:?}");
+    assert_eq!(count().await, 1);
+    let actor: String =
+        sqlx::query_scalar("SELECT actor FROM elaas_imports ORDER BY id DESC LIMIT 1")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(actor, "officer.hadyai");
+}
