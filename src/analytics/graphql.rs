@@ -269,7 +269,7 @@ pub struct ScoreWeight {
     pub weight: f64,
 }
 
-fn analytics<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Arc<Analytics>> {
+pub(crate) fn analytics<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Arc<Analytics>> {
     ctx.data::<Arc<Analytics>>()
 }
 

@@ -12,10 +12,12 @@
 pub mod disbursement;
 pub mod frames;
 pub mod graphql;
+pub mod live;
 pub mod scores;
 pub mod tracking;
 
 pub use graphql::{AnalyticsMutation, AnalyticsQuery};
+pub use live::AnalyticsSubscription;
 
 use crate::error::{AppError, AppResult};
 use frames::YearFrames;
@@ -23,7 +25,7 @@ use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::sync::Arc;
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::{watch, Mutex, Semaphore};
 
 /// Channel of the data-change notifications.
 pub const CHANNEL: &str = "tidtam_data_changed";
@@ -33,6 +35,8 @@ pub struct Analytics {
     pool: PgPool,
     years: Mutex<HashMap<i32, Arc<YearFrames>>>,
     compute: Semaphore,
+    /// The newest data version heard of (LISTEN), for live subscriptions.
+    changed: watch::Sender<i64>,
 }
 
 impl Analytics {
@@ -42,6 +46,7 @@ impl Analytics {
             pool,
             years: Mutex::new(HashMap::new()),
             compute: Semaphore::new(1),
+            changed: watch::Sender::new(0),
         })
     }
 
@@ -103,16 +108,31 @@ impl Analytics {
         });
     }
 
+    /// Tells of each new data version, after the cached frames are rebuilt.
+    pub fn subscribe(&self) -> watch::Receiver<i64> {
+        self.changed.subscribe()
+    }
+
     async fn listen_once(&self) -> Result<(), sqlx::Error> {
         let mut listener = PgListener::connect_with(&self.pool).await?;
         listener.listen(CHANNEL).await?;
         loop {
-            listener.recv().await?;
+            let note = listener.recv().await?;
+            let version = note.payload().parse::<i64>().ok();
             let cached: Vec<i32> = self.years.lock().await.keys().copied().collect();
             for year in cached {
                 if let Err(e) = self.frames(year).await {
                     tracing::warn!(error = %e, year, "rebuilding analytics frames failed");
                 }
+            }
+            if let Some(v) = version {
+                self.changed.send_if_modified(|current| {
+                    let newer = v > *current;
+                    if newer {
+                        *current = v;
+                    }
+                    newer
+                });
             }
         }
     }

@@ -5,7 +5,7 @@
 pub mod limits;
 pub mod node;
 
-use crate::analytics::{Analytics, AnalyticsMutation, AnalyticsQuery};
+use crate::analytics::{Analytics, AnalyticsMutation, AnalyticsQuery, AnalyticsSubscription};
 use crate::audit::HistoryLoader;
 use crate::auth::graphql::AccountsPool;
 use crate::auth::{Access, AuthMutation, AuthQuery, Gate};
@@ -28,7 +28,7 @@ use crate::reports::{
 };
 use crate::strategy::{PlanNode, StrategyQuery};
 use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::{EmptySubscription, MergedObject, Request, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Request, Schema};
 use sqlx::PgPool;
 
 /// The root query: the merged root fields of every domain.
@@ -55,8 +55,12 @@ pub struct Mutation(
     AuthMutation,
 );
 
+/// The root subscription (GraphQL over WebSocket at `/graphql/ws`).
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(AnalyticsSubscription);
+
 /// Tidtam's schema type.
-pub type TidtamSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type TidtamSchema = Schema<Query, Mutation, Subscription>;
 
 /// Deepest query accepted.
 pub const MAX_DEPTH: usize = 15;
@@ -76,13 +80,17 @@ pub fn build_schema_with(
     pool: Option<PgPool>,
     analytics: Option<std::sync::Arc<Analytics>>,
 ) -> TidtamSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .limit_recursive_depth(64)
-        .limit_directives(20)
-        .extension(limits::Limits)
-        .extension(Gate);
+    let mut builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .limit_recursive_depth(64)
+    .limit_directives(20)
+    .extension(limits::Limits)
+    .extension(Gate);
     if let Some(pool) = pool {
         builder = builder.data(AccountsPool(pool));
     }

@@ -4,6 +4,7 @@
 pub mod dashboard;
 pub mod graphiql;
 pub mod graphql_http;
+pub mod live;
 
 use crate::auth::rate::RateLimits;
 use crate::graphql::TidtamSchema;
@@ -76,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{file}", get(dashboard::asset))
         .route("/queries/{file}", get(dashboard::query))
         .route("/graphql", get(graphql_http::get).post(graphql_http::post))
+        .route("/graphql/ws", get(live::websocket))
         .route("/graphiql", get(graphiql::page))
         .route("/graphiql/assets/{file}", get(graphiql::asset))
         .route("/schema.graphql", get(sdl))

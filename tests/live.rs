@@ -1,0 +1,151 @@
+//! Live dashboards: the `trackingReportChanged` subscription speaks when a
+//! mutation changes the province's tracking report, and not for a write that
+//! leaves the report as it was.
+
+mod common;
+
+use common::TestDb;
+use futures_util::StreamExt;
+use serde_json::json;
+use std::time::Duration;
+use tidtam::auth::Access;
+
+const SUBSCRIBE: &str = r#"subscription { trackingReportChanged(fiscalYear: 2564, provinceCode: "71") { dataVersion provinceCode } }"#;
+
+async fn version(db: &TestDb) -> i64 {
+    sqlx::query_scalar("SELECT version FROM data_version")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
+/// The next event of a subscription, within 30 s.
+async fn next<S>(events: &mut S) -> serde_json::Value
+where
+    S: futures_util::Stream<Item = async_graphql::Response> + Unpin,
+{
+    let response = tokio::time::timeout(Duration::from_secs(30), events.next())
+        .await
+        .expect("an event within 30 s")
+        .expect("the stream goes on");
+    assert!(response.errors.is_empty(), "{:?}", response.errors);
+    serde_json::to_value(&response.data).unwrap()["trackingReportChanged"].clone()
+}
+
+#[tokio::test]
+async fn a_mutation_that_changes_the_report_reaches_the_subscriber() {
+    let db = TestDb::demo().await;
+    let analytics = tidtam::analytics::Analytics::new(db.pool.clone());
+    analytics.listen();
+    let schema = tidtam::graphql::build_schema_with(Some(db.pool.clone()), Some(analytics));
+    let request = tidtam::graphql::prepare(
+        async_graphql::Request::new(SUBSCRIBE),
+        &db.pool,
+        Access::anonymous(),
+    );
+    let mut events = schema.execute_stream(request);
+    let first = next(&mut events).await;
+    assert_eq!(
+        first["dataVersion"],
+        version(&db).await,
+        "the current version at once"
+    );
+
+    // A write that changes no figure of the report: score weights.
+    let weights = db
+        .graphql(
+            r#"mutation { setScoreWeights(weights: [{component: "reporting", weight: 3}]) { component } }"#,
+            json!({}),
+        )
+        .await;
+    assert!(weights.get("errors").is_none(), "{weights:#}");
+    // A write that does: the aerobic-dance project is completed.
+    let (id, report_version): (i64, i32) =
+        sqlx::query_as("SELECT id, version FROM project_reports WHERE latitude IS NOT NULL")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    let completed = db
+        .graphql(
+            r#"mutation ($input: CompleteReportInput!) { completeReport(input: $input) { status } }"#,
+            json!({"input": {"id": tidtam::types::global_id::encode("ProjectReport", id), "version": report_version,
+                             "completedOn": "30/09/2564", "summary": "ประชาชนเข้าร่วม 150 คน"}}),
+        )
+        .await;
+    assert!(completed.get("errors").is_none(), "{completed:#}");
+    let latest = version(&db).await;
+
+    // One event, for the change that matters, at the version after both writes.
+    let second = next(&mut events).await;
+    assert_eq!(second["dataVersion"], latest, "{second}");
+    assert_eq!(second["provinceCode"], "71");
+}
+
+#[tokio::test]
+async fn the_subscription_runs_over_a_websocket_with_a_token() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let db = TestDb::demo().await;
+    let base = db.serve().await;
+    let connect = || async {
+        let mut request = format!("{}/graphql/ws", base.replacen("http", "ws", 1))
+            .into_client_request()
+            .unwrap();
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        tokio_tungstenite::connect_async(request)
+            .await
+            .expect("upgrade")
+            .0
+    };
+    let read = |text: Message| -> serde_json::Value {
+        serde_json::from_str(text.to_text().unwrap_or("null")).unwrap_or(serde_json::Value::Null)
+    };
+
+    let token = db.token("evaluator.71").await;
+    let mut ws = connect().await;
+    ws.send(Message::text(
+        json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}})
+            .to_string(),
+    ))
+    .await
+    .unwrap();
+    let ack = read(ws.next().await.unwrap().unwrap());
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    ws.send(Message::text(
+        json!({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}).to_string(),
+    ))
+    .await
+    .unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(30), ws.next())
+        .await
+        .expect("an event")
+        .unwrap()
+        .unwrap();
+    let first = read(first);
+    assert_eq!(first["type"], "next", "{first}");
+    assert_eq!(
+        first["payload"]["data"]["trackingReportChanged"]["dataVersion"],
+        version(&db).await
+    );
+
+    // A revoked or made-up token is refused at connection_init.
+    let mut ws = connect().await;
+    ws.send(Message::text(
+        json!({"type": "connection_init", "payload": {"Authorization": "Bearer tidtam_made-up"}})
+            .to_string(),
+    ))
+    .await
+    .unwrap();
+    let refused = ws.next().await;
+    let closed = match refused {
+        None | Some(Err(_)) => true,
+        Some(Ok(Message::Close(_))) => true,
+        Some(Ok(other)) => read(other)["type"] != "connection_ack",
+    };
+    assert!(closed, "a bad token must not be acknowledged");
+}
