@@ -190,12 +190,7 @@ pub fn main() -> ExitCode {
 }
 
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    crate::ops::init_logging();
 }
 
 async fn run(command: Command) -> anyhow::Result<()> {
@@ -425,6 +420,7 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
         request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
         statement_timeout: std::time::Duration::from_secs(args.statement_timeout.max(1)),
     });
+    let draining = state.draining.clone();
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -434,7 +430,12 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
         args.listen
     );
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // /readyz answers 503 from now; requests in flight finish.
+            draining.start();
+            tracing::info!("shutting down: finishing requests in flight");
+        })
         .await?;
     pool.close().await;
     drop(located); // stops a private PostgreSQL, if Tidtam started one

@@ -16,6 +16,7 @@ pub mod error;
 pub mod generate;
 pub mod graphql;
 pub mod http;
+pub mod ops;
 pub mod organisations;
 pub mod pagination;
 pub mod plans;

@@ -432,13 +432,13 @@ async fn a_caller_over_its_rate_is_refused_and_others_are_not() {
     let base = db.serve_with(state).await;
     let token = db.token("analyst").await;
     for _ in 0..10 {
-        let (status, _) = post(&base, Some(&token), "{ provinces { code } }").await;
+        let (status, _) = post(&base, Some(&token), "{ provinces { totalCount } }").await;
         assert_eq!(status, 200);
     }
     let response = reqwest::Client::new()
         .post(format!("{base}/graphql"))
         .bearer_auth(&token)
-        .json(&json!({"query": "{ provinces { code } }"}))
+        .json(&json!({"query": "{ provinces { totalCount } }"}))
         .send()
         .await
         .unwrap();
@@ -447,7 +447,7 @@ async fn a_caller_over_its_rate_is_refused_and_others_are_not() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(code(&body), Some("RATE_LIMITED"));
     // Another caller (anonymous, by address) has its own allowance.
-    let (status, _) = post(&base, None, "{ provinces { code } }").await;
+    let (status, _) = post(&base, None, "{ provinces { totalCount } }").await;
     assert_eq!(status, 200);
 }
 

@@ -192,3 +192,67 @@ async fn the_dashboard_and_its_documents_are_served_from_the_binary() {
         .unwrap();
     assert_eq!(none.status(), 404);
 }
+
+#[tokio::test]
+async fn metrics_count_operations_and_readiness_is_separate_from_liveness() {
+    let db = TestDb::demo().await;
+    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
+    let state = tidtam::http::AppState::new(schema, db.pool.clone());
+    let draining = state.draining.clone();
+    let base = db.serve_with(state).await;
+    let client = reqwest::Client::new();
+    for _ in 0..3 {
+        let r = client
+            .post(format!("{base}/graphql"))
+            .json(&serde_json::json!({"query": "query Provinces { provinces { totalCount } }"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    client
+        .post(format!("{base}/graphql"))
+        .json(&serde_json::json!({"query": "query Broken { nothing }"}))
+        .send()
+        .await
+        .unwrap();
+    let text = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(r#"tidtam_graphql_requests_total{operation="Provinces",outcome="ok"} 3"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"tidtam_graphql_requests_total{operation="Broken",outcome="error"} 1"#));
+    assert!(
+        text.contains(r#"tidtam_graphql_request_duration_seconds_count{operation="Provinces"} 3"#)
+    );
+
+    let status = |path: &'static str| {
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            client
+                .get(format!("{base}{path}"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(status("/livez").await, 200);
+    assert_eq!(status("/readyz").await, 200);
+    draining.start();
+    assert_eq!(
+        status("/readyz").await,
+        503,
+        "not ready while shutting down"
+    );
+    assert_eq!(status("/livez").await, 200, "yet alive");
+}

@@ -18,6 +18,7 @@
 use super::AppState;
 use crate::auth::Access;
 use crate::error::AppError;
+use crate::ops::metrics::Outcome;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Request, Response, ServerError};
 use axum::body::Bytes;
@@ -201,6 +202,20 @@ fn refusal(media: Media, status: StatusCode, error: AppError) -> HttpResponse {
     response
 }
 
+/// The operation's name, for metrics and logs: the one asked for, else the
+/// name of the document's only operation.
+fn operation_name(request: &Request) -> Option<String> {
+    if let Some(name) = &request.operation_name {
+        return Some(name.clone());
+    }
+    let doc = async_graphql::parser::parse_query(&request.query).ok()?;
+    let mut ops = doc.operations.iter();
+    match (ops.next(), ops.next()) {
+        (Some((name, _)), None) => name.map(|n| n.to_string()),
+        _ => None,
+    }
+}
+
 async fn execute(
     state: &AppState,
     caller: Caller,
@@ -208,6 +223,29 @@ async fn execute(
     request: Request,
     get: bool,
 ) -> HttpResponse {
+    let started = std::time::Instant::now();
+    let operation = operation_name(&request);
+    let (response, outcome) = run(state, caller, media, request, get).await;
+    let took = started.elapsed();
+    state.metrics.observe(operation.as_deref(), outcome, took);
+    tracing::info!(
+        operation = operation.as_deref().unwrap_or("anonymous"),
+        status = response.status().as_u16(),
+        outcome = ?outcome,
+        ms = took.as_secs_f64() * 1000.0,
+        "graphql"
+    );
+    response
+}
+
+async fn run(
+    state: &AppState,
+    caller: Caller,
+    media: Media,
+    request: Request,
+    get: bool,
+) -> (HttpResponse, Outcome) {
+    let refused = |r: HttpResponse| (r, Outcome::Refused);
     let authorization = caller
         .headers
         .get(header::AUTHORIZATION)
@@ -219,12 +257,12 @@ async fn execute(
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            return response;
+            return refused(response);
         }
-        Err(e) => return refusal(media, StatusCode::SERVICE_UNAVAILABLE, e),
+        Err(e) => return refused(refusal(media, StatusCode::SERVICE_UNAVAILABLE, e)),
     };
     if let Err(wait) = state.limits.rate.check(&caller.rate_key(&access)) {
-        return rate_limited(media, wait);
+        return refused(rate_limited(media, wait));
     }
     let request = crate::graphql::prepare_with_timeout(
         request,
@@ -237,7 +275,13 @@ async fn execute(
             .await
         {
             Ok(response) => response,
-            Err(_) => return refusal(media, StatusCode::SERVICE_UNAVAILABLE, AppError::Timeout),
+            Err(_) => {
+                return refused(refusal(
+                    media,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    AppError::Timeout,
+                ))
+            }
         };
     // Errors raised before execution carry no path, and leave no data.
     let request_error = response.data == async_graphql::Value::Null
@@ -249,7 +293,15 @@ async fn execute(
     } else {
         serde_json::to_value(&response).unwrap_or_else(|_| serde_json::json!({"errors": []}))
     };
-    respond(media, body, request_error, StatusCode::OK, cache)
+    let outcome = if response.errors.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::Error
+    };
+    (
+        respond(media, body, request_error, StatusCode::OK, cache),
+        outcome,
+    )
 }
 
 fn rate_limited(media: Media, wait: std::time::Duration) -> HttpResponse {

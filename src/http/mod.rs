@@ -8,6 +8,8 @@ pub mod live;
 
 use crate::auth::rate::RateLimits;
 use crate::graphql::TidtamSchema;
+use crate::ops::metrics::Metrics;
+use crate::ops::Draining;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -31,6 +33,8 @@ pub struct AppState {
     pub schema: TidtamSchema,
     pub pool: PgPool,
     pub limits: Arc<ServerLimits>,
+    pub metrics: Arc<Metrics>,
+    pub draining: Draining,
 }
 
 impl AppState {
@@ -40,6 +44,8 @@ impl AppState {
             schema,
             pool,
             limits: Arc::new(ServerLimits::default()),
+            metrics: Arc::new(Metrics::default()),
+            draining: Draining::default(),
         }
     }
 }
@@ -82,6 +88,9 @@ pub fn router(state: AppState) -> Router {
         .route("/graphiql/assets/{file}", get(graphiql::asset))
         .route("/schema.graphql", get(sdl))
         .route("/healthz", get(healthz))
+        .route("/livez", get(livez))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -90,6 +99,48 @@ async fn sdl(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         state.schema.sdl(),
+    )
+}
+
+/// Liveness: the process answers. A load balancer restarts it only when this fails.
+async fn livez() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers, every migration this binary knows is
+/// applied, and the process is not shutting down.
+async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    if state.draining.is_draining() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down");
+    }
+    let newest = crate::db::MIGRATOR
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0);
+    let applied = sqlx::query_scalar::<_, Option<i64>>(
+        "SELECT max(version) FROM _sqlx_migrations WHERE success",
+    )
+    .fetch_one(&state.pool)
+    .await;
+    match applied {
+        Ok(Some(v)) if v >= newest => (StatusCode::OK, "ready"),
+        Ok(_) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending"),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+/// Prometheus metrics.
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
     )
 }
 

@@ -1,0 +1,164 @@
+//! Request count and latency by GraphQL operation name, in the Prometheus
+//! text format at `/metrics`.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Distinct operation names kept as labels; later ones count as `other`, so a
+/// client inventing names cannot grow the metrics without bound.
+const MAX_OPERATIONS: usize = 200;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Request {
+    operation: String,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Operation {
+    operation: String,
+}
+
+/// The server's metrics.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<Request, Counter>,
+    duration: Family<Operation, Histogram>,
+    names: Mutex<HashSet<String>>,
+}
+
+/// How a request ended.
+#[derive(Clone, Copy, Debug)]
+pub enum Outcome {
+    /// Answered without errors.
+    Ok,
+    /// Answered with errors (bad input, not found, refused by a rule).
+    Error,
+    /// Refused before running: token, rate limit, timeout.
+    Refused,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<Request, Counter>::default();
+        let duration = Family::<Operation, Histogram>::new_with_constructor(|| {
+            Histogram::new(
+                [
+                    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+                ]
+                .into_iter(),
+            )
+        });
+        registry.register(
+            "tidtam_graphql_requests",
+            "GraphQL requests by operation name and outcome",
+            requests.clone(),
+        );
+        registry.register(
+            "tidtam_graphql_request_duration_seconds",
+            "GraphQL request latency by operation name",
+            duration.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            duration,
+            names: Mutex::new(HashSet::new()),
+        }
+    }
+}
+
+impl Metrics {
+    /// Counts one request of `operation` (its name, or `anonymous`).
+    pub fn observe(&self, operation: Option<&str>, outcome: Outcome, took: Duration) {
+        let operation = self.label(operation);
+        let outcome = match outcome {
+            Outcome::Ok => "ok",
+            Outcome::Error => "error",
+            Outcome::Refused => "refused",
+        };
+        self.requests
+            .get_or_create(&Request {
+                operation: operation.clone(),
+                outcome,
+            })
+            .inc();
+        self.duration
+            .get_or_create(&Operation { operation })
+            .observe(took.as_secs_f64());
+    }
+
+    fn label(&self, operation: Option<&str>) -> String {
+        let Some(name) = operation.filter(|n| is_name(n)) else {
+            return "anonymous".into();
+        };
+        let Ok(mut names) = self.names.lock() else {
+            return "other".into();
+        };
+        if names.contains(name) || names.len() < MAX_OPERATIONS {
+            names.insert(name.to_string());
+            name.to_string()
+        } else {
+            "other".into()
+        }
+    }
+
+    /// The text format Prometheus scrapes.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}
+
+/// A GraphQL name: `[_A-Za-z][_0-9A-Za-z]*`, at most 64 characters.
+fn is_name(n: &str) -> bool {
+    n.len() <= 64
+        && n.chars()
+            .next()
+            .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+        && n.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_are_counted_by_name_and_invented_names_are_capped() {
+        let m = Metrics::default();
+        m.observe(
+            Some("TrackingReport"),
+            Outcome::Ok,
+            Duration::from_millis(3),
+        );
+        m.observe(
+            Some("TrackingReport"),
+            Outcome::Ok,
+            Duration::from_millis(4),
+        );
+        m.observe(Some("bad name!"), Outcome::Error, Duration::from_millis(1));
+        for i in 0..300 {
+            m.observe(Some(&format!("Op{i}")), Outcome::Ok, Duration::ZERO);
+        }
+        let text = m.render();
+        assert!(
+            text.contains(
+                r#"tidtam_graphql_requests_total{operation="TrackingReport",outcome="ok"} 2"#
+            ),
+            "{text}"
+        );
+        assert!(text.contains(r#"operation="anonymous",outcome="error"} 1"#));
+        assert!(text.contains(r#"operation="other""#));
+        assert!(!text.contains(r#"operation="Op299""#));
+    }
+}
