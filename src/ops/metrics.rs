@@ -49,12 +49,9 @@ impl Default for Metrics {
         let mut registry = Registry::default();
         let requests = Family::<Request, Counter>::default();
         let duration = Family::<Operation, Histogram>::new_with_constructor(|| {
-            Histogram::new(
-                [
-                    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
-                ]
-                .into_iter(),
-            )
+            Histogram::new([
+                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+            ])
         });
         registry.register(
             "tidtam_graphql_requests",
