@@ -40,6 +40,9 @@ struct ServeArgs {
     /// Seconds a GraphQL request may run.
     #[arg(long, env = "TIDTAM_REQUEST_TIMEOUT", default_value_t = 30)]
     request_timeout: u64,
+    /// Run only the documents of queries/ (by text or SHA-256): public dashboards.
+    #[arg(long, env = "TIDTAM_PERSISTED_ONLY")]
+    persisted_only: bool,
     /// Seconds one SQL statement of a request may run.
     #[arg(long, env = "TIDTAM_STATEMENT_TIMEOUT", default_value_t = 15)]
     statement_timeout: u64,
@@ -420,6 +423,7 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
         request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
         statement_timeout: std::time::Duration::from_secs(args.statement_timeout.max(1)),
     });
+    state.persisted = std::sync::Arc::new(http::persisted::Persisted::new(args.persisted_only));
     let draining = state.draining.clone();
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let listener = tokio::net::TcpListener::bind(args.listen)

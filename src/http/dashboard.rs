@@ -32,7 +32,9 @@ const FILES: [(&str, &str, &str); 4] = [
     ),
 ];
 
-const QUERIES: [(&str, &str); 10] = [
+/// The documents of `queries/`, by name: served to the dashboard, and the only
+/// ones accepted in persisted-only mode.
+pub const QUERIES: [(&str, &str); 10] = [
     (
         "first-query",
         include_str!("../../queries/first-query.graphql"),

@@ -120,8 +120,15 @@ fn respond(
 
 /// Turns a JSON body (POST) or the URL's parameters (GET) into a request.
 fn build(body: Body) -> Result<Request, &'static str> {
-    let Some(serde_json::Value::String(query)) = body.query else {
-        return Err("the request needs a string `query` / คำขอต้องมี query เป็นข้อความ");
+    let persisted = body
+        .extensions
+        .as_ref()
+        .is_some_and(|e| e.get("persistedQuery").is_some());
+    let query = match body.query {
+        Some(serde_json::Value::String(query)) => query,
+        // Automatic persisted queries: the hash alone (src/http/persisted.rs).
+        None | Some(serde_json::Value::Null) if persisted => String::new(),
+        _ => return Err("the request needs a string `query` / คำขอต้องมี query เป็นข้อความ"),
     };
     let mut request = Request::new(query);
     match body.operation_name {
@@ -224,8 +231,16 @@ async fn execute(
     get: bool,
 ) -> HttpResponse {
     let started = std::time::Instant::now();
+    let mut request = request;
+    let resolved = state.persisted.resolve(&state.pool, &mut request).await;
     let operation = operation_name(&request);
-    let (response, outcome) = run(state, caller, media, request, get).await;
+    let (response, outcome) = match resolved {
+        Err(e) => (persisted_refusal(media, e), Outcome::Refused),
+        Ok(()) if get && operation_type(&request) == Some(OperationType::Mutation) => {
+            (mutation_over_get(), Outcome::Refused)
+        }
+        Ok(()) => run(state, caller, media, request, get).await,
+    };
     let took = started.elapsed();
     state.metrics.observe(operation.as_deref(), outcome, took);
     tracing::info!(
@@ -302,6 +317,35 @@ async fn run(
         respond(media, body, request_error, StatusCode::OK, cache),
         outcome,
     )
+}
+
+/// A persisted-query refusal: a request error (no `data`).
+fn persisted_refusal(media: Media, e: super::persisted::PersistedError) -> HttpResponse {
+    if let super::persisted::PersistedError::Database(db) = &e {
+        tracing::error!(error = %db, "persisted query lookup failed");
+    }
+    let message = match &e {
+        // Apollo's clients look for exactly this message.
+        super::persisted::PersistedError::NotFound => "PersistedQueryNotFound".to_string(),
+        other => other.to_string(),
+    };
+    let mut error = ServerError::new(message, None);
+    let mut ext = async_graphql::ErrorExtensionValues::default();
+    ext.set("code", e.code());
+    error.extensions = Some(ext);
+    respond(media, errors_only(&[error]), true, StatusCode::OK, None)
+}
+
+fn mutation_over_get() -> HttpResponse {
+    let mut response = (
+        StatusCode::METHOD_NOT_ALLOWED,
+        "mutations are sent with POST",
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    response
 }
 
 fn rate_limited(media: Media, wait: std::time::Duration) -> HttpResponse {
@@ -428,15 +472,7 @@ pub async fn get(
         Err(why) => return request_error(media, StatusCode::BAD_REQUEST, why),
     };
     if operation_type(&request) == Some(OperationType::Mutation) {
-        let mut response = (
-            StatusCode::METHOD_NOT_ALLOWED,
-            "mutations are sent with POST",
-        )
-            .into_response();
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return response;
+        return mutation_over_get();
     }
     execute(&state, Caller::new(&headers, peer), media, request, true).await
 }

@@ -5,6 +5,7 @@ pub mod dashboard;
 pub mod graphiql;
 pub mod graphql_http;
 pub mod live;
+pub mod persisted;
 
 use crate::auth::rate::RateLimits;
 use crate::graphql::TidtamSchema;
@@ -35,6 +36,7 @@ pub struct AppState {
     pub limits: Arc<ServerLimits>,
     pub metrics: Arc<Metrics>,
     pub draining: Draining,
+    pub persisted: Arc<persisted::Persisted>,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             limits: Arc::new(ServerLimits::default()),
             metrics: Arc::new(Metrics::default()),
             draining: Draining::default(),
+            persisted: Arc::new(persisted::Persisted::new(false)),
         }
     }
 }
