@@ -76,6 +76,25 @@ enum Command {
     /// Import data files.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Export a dataset (facts, tracking, scores, elaas-history) as Parquet
+    /// or CSV, as GET /export/… does (docs/bi.md).
+    Export {
+        dataset: String,
+        #[arg(long)]
+        fiscal_year: i32,
+        #[arg(long)]
+        province: Option<String>,
+        #[arg(long)]
+        organisation: Option<String>,
+        /// parquet or csv.
+        #[arg(long, default_value = "parquet")]
+        format: String,
+        /// The file to write (default: standard output).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -260,6 +279,43 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 info.id, info.expires_at
             );
             println!("{token}");
+            Ok(())
+        }
+        Command::Export {
+            dataset,
+            fiscal_year,
+            province,
+            organisation,
+            format,
+            output,
+            db,
+        } => {
+            use crate::analytics::export::{self, Dataset, ExportFilter, Format};
+            let dataset = Dataset::parse(&dataset).with_context(|| {
+                format!("no dataset {dataset:?}: facts, tracking, scores, elaas-history")
+            })?;
+            let format = Format::parse(&format)
+                .with_context(|| format!("format {format:?}: parquet or csv"))?;
+            let (pool, _located) = open(&db).await?;
+            let analytics = crate::analytics::Analytics::new(pool);
+            let filter = ExportFilter {
+                fiscal_year,
+                province_code: province,
+                organisation_code: organisation,
+            };
+            let mut df = export::frame(&analytics, dataset, &filter).await?;
+            let rows = df.height();
+            tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+                let mut out: Box<dyn std::io::Write> = match &output {
+                    Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
+                    None => Box::new(std::io::stdout().lock()),
+                };
+                export::write(&mut df, format, &mut out)?;
+                out.flush()?;
+                Ok(())
+            })
+            .await??;
+            eprintln!("{rows} rows exported");
             Ok(())
         }
         Command::Token(TokenCommand::Revoke { id, db }) => {

@@ -10,6 +10,7 @@
 //! `spawn_blocking` and one computation at a time, never on a tokio worker.
 
 pub mod disbursement;
+pub mod export;
 pub mod frames;
 pub mod graphql;
 pub mod live;
@@ -51,6 +52,11 @@ impl Analytics {
     }
 
     /// The current data version.
+    /// The server's own pool, for the aggregates' bulk loads.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     pub async fn version(&self) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar("SELECT version FROM data_version")
             .fetch_one(&self.pool)

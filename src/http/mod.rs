@@ -2,6 +2,7 @@
 //! `/graphiql`, the SDL at `/schema.graphql`, `/healthz`.
 
 pub mod dashboard;
+pub mod export;
 pub mod graphiql;
 pub mod graphql_http;
 pub mod live;
@@ -87,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .route("/queries/{file}", get(dashboard::query))
         .route("/graphql", get(graphql_http::get).post(graphql_http::post))
         .route("/graphql/ws", get(live::websocket))
+        .route("/export/{file}", get(export::export))
         .route("/graphiql", get(graphiql::page))
         .route("/graphiql/assets/{file}", get(graphiql::asset))
         .route("/schema.graphql", get(sdl))

@@ -1,0 +1,390 @@
+//! Exports for BI tools, written by polars: the fact frame, the tracking
+//! report, the performance scores and the e-LAAS history, as Parquet or as
+//! CSV (UTF-8 with a BOM, so Excel shows Thai). Money is exact: Decimal(14, 2)
+//! in Parquet, `1234.50` in CSV. Columns are documented in docs/bi.md.
+
+use super::frames::{YearFrames, SOURCES};
+use super::{scores, tracking, Analytics};
+use crate::error::{AppError, AppResult};
+use polars::prelude::*;
+use polars_io::csv::write::CsvWriter;
+use polars_io::parquet::write::{ParquetCompression, ParquetWriter};
+use polars_io::SerWriter;
+use std::io::Write;
+
+/// What can be exported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dataset {
+    /// One row per budget approval, with its stages and money.
+    Facts,
+    /// The provincial tracking report: one row per LAO.
+    Tracking,
+    /// Performance scores and ranks.
+    Scores,
+    /// Every e-LAAS snapshot of the year.
+    ElaasHistory,
+}
+
+impl Dataset {
+    /// The name in `/export/{name}.parquet`.
+    pub fn parse(name: &str) -> Option<Dataset> {
+        match name {
+            "facts" => Some(Dataset::Facts),
+            "tracking" => Some(Dataset::Tracking),
+            "scores" => Some(Dataset::Scores),
+            "elaas-history" => Some(Dataset::ElaasHistory),
+            _ => None,
+        }
+    }
+}
+
+/// The file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Parquet,
+    /// UTF-8 with a byte-order mark.
+    Csv,
+}
+
+impl Format {
+    pub fn parse(name: &str) -> Option<Format> {
+        match name {
+            "parquet" => Some(Format::Parquet),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Parquet => "application/vnd.apache.parquet",
+            Format::Csv => "text/csv; charset=utf-8",
+        }
+    }
+}
+
+/// The rows to export: the same filters as the GraphQL fields.
+#[derive(Clone, Debug, Default)]
+pub struct ExportFilter {
+    pub fiscal_year: i32,
+    pub province_code: Option<String>,
+    pub organisation_code: Option<String>,
+}
+
+/// Builds the frame of a dataset.
+pub async fn frame(
+    analytics: &Analytics,
+    dataset: Dataset,
+    filter: &ExportFilter,
+) -> AppResult<DataFrame> {
+    if dataset == Dataset::ElaasHistory {
+        return elaas_history(analytics, filter).await;
+    }
+    let frames = analytics.frames(filter.fiscal_year).await?;
+    let f = filter.clone();
+    analytics
+        .run(move || match dataset {
+            Dataset::Facts => facts(&frames, &f),
+            Dataset::Tracking => tracking_frame(&frames, &f),
+            _ => scores_frame(&frames, &f),
+        })
+        .await
+}
+
+/// Writes a frame in a format (CPU work: call it off the async workers).
+pub fn write(df: &mut DataFrame, format: Format, out: &mut impl Write) -> PolarsResult<()> {
+    match format {
+        Format::Parquet => {
+            ParquetWriter::new(out)
+                .with_compression(ParquetCompression::Zstd(None))
+                .finish(df)?;
+        }
+        Format::Csv => {
+            out.write_all("\u{feff}".as_bytes())?;
+            CsvWriter::new(out).include_header(true).finish(df)?;
+        }
+    }
+    Ok(())
+}
+
+/// Satang (i64) as exact baht: Decimal(14, 2).
+fn money(name: &str, satang: impl Iterator<Item = i64>) -> PolarsResult<Column> {
+    let wide: Vec<i128> = satang.map(i128::from).collect();
+    Ok(Series::new(name.into(), wide)
+        .into_decimal(14, 2)?
+        .into_column())
+}
+
+/// Keeps the rows of a province or an organisation.
+fn keep(lf: LazyFrame, f: &ExportFilter) -> LazyFrame {
+    let mut lf = lf;
+    if let Some(p) = &f.province_code {
+        lf = lf.filter(col("province_code").eq(lit(p.clone())));
+    }
+    if let Some(o) = &f.organisation_code {
+        lf = lf.filter(col("organisation_code").eq(lit(o.clone())));
+    }
+    lf
+}
+
+fn facts(frames: &YearFrames, f: &ExportFilter) -> PolarsResult<DataFrame> {
+    let names = frames.organisations.clone().lazy().select([
+        col("organisation_id"),
+        col("code").alias("organisation_code"),
+        col("name").alias("organisation_name"),
+    ]);
+    let joined = frames
+        .facts
+        .clone()
+        .lazy()
+        .join(
+            names,
+            [col("organisation_id")],
+            [col("organisation_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_column(lit(frames.fiscal_year).alias("fiscal_year"));
+    let mut df = keep(joined, f).collect()?;
+    let mut money_columns = vec!["amount", "budget", "contract", "disbursed", "remaining"]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
+    money_columns.extend(SOURCES.iter().map(|s| format!("src_{s}")));
+    for name in money_columns {
+        let values: Vec<i64> = df
+            .column(&name)?
+            .i64()?
+            .iter()
+            .map(|v| v.unwrap_or(0))
+            .collect();
+        df.with_column(money(&name, values.into_iter())?)?;
+    }
+    let mut order = vec![
+        "fiscal_year",
+        "approval_id",
+        "organisation_code",
+        "organisation_name",
+        "province_code",
+        "kind",
+        "sector",
+        "activity_type",
+        "master_plan",
+        "sub_plan",
+        "amount",
+        "linked",
+        "budget",
+        "contract",
+        "disbursed",
+        "remaining",
+        "reported",
+        "contracted",
+        "disbursed_any",
+        "fully_disbursed",
+        "completed",
+        "on_time",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect::<Vec<_>>();
+    order.extend(SOURCES.iter().map(|s| format!("src_{s}")));
+    df.select(order)
+}
+
+/// A count column of the tracking report.
+type Count = fn(&tracking::TrackingRow) -> i64;
+
+fn tracking_frame(frames: &YearFrames, f: &ExportFilter) -> PolarsResult<DataFrame> {
+    let report = tracking::compute(frames, f.province_code.as_deref())?;
+    let rows: Vec<_> = report
+        .rows
+        .iter()
+        .filter(|r| f.organisation_code.as_ref().is_none_or(|o| &r.code == o))
+        .collect();
+    let years: std::collections::BTreeSet<i32> = rows
+        .iter()
+        .flat_map(|r| r.plan_projects.keys().copied())
+        .collect();
+    let mut columns = vec![
+        Column::new("fiscal_year".into(), vec![frames.fiscal_year; rows.len()]),
+        Column::new(
+            "organisation_code".into(),
+            rows.iter().map(|r| r.code.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "organisation_name".into(),
+            rows.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "province_code".into(),
+            rows.iter()
+                .map(|r| r.province_code.clone())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "kind".into(),
+            rows.iter().map(|r| r.kind.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "recording_done".into(),
+            rows.iter().map(|r| r.recording_done).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "strategies".into(),
+            rows.iter().map(|r| r.strategies).collect::<Vec<_>>(),
+        ),
+    ];
+    for year in &years {
+        columns.push(Column::new(
+            format!("plan_projects_{year}").into(),
+            rows.iter()
+                .map(|r| r.plan_projects.get(year).copied().unwrap_or(0))
+                .collect::<Vec<_>>(),
+        ));
+    }
+    let counts: [(&str, Count); 7] = [
+        ("projects_added", |r| r.projects_added),
+        ("budget_approved", |r| r.budget_approved),
+        ("reported", |r| r.reported),
+        ("contracted", |r| r.contracted),
+        ("disbursed", |r| r.disbursed),
+        ("fully_disbursed", |r| r.fully_disbursed),
+        ("completed", |r| r.completed),
+    ];
+    columns.push(Column::new(
+        "plan_approved".into(),
+        rows.iter().map(|r| r.plan_approved).collect::<Vec<_>>(),
+    ));
+    for (name, get) in counts {
+        columns.push(Column::new(
+            name.into(),
+            rows.iter().map(|r| get(r)).collect::<Vec<_>>(),
+        ));
+    }
+    DataFrame::new_infer_height(columns)
+}
+
+fn scores_frame(frames: &YearFrames, f: &ExportFilter) -> PolarsResult<DataFrame> {
+    let scores: Vec<scores::Score> = scores::compute(frames)?
+        .into_iter()
+        .filter(|s| {
+            f.province_code
+                .as_ref()
+                .is_none_or(|p| &s.province_code == p)
+        })
+        .filter(|s| f.organisation_code.as_ref().is_none_or(|o| &s.code == o))
+        .collect();
+    let mut columns = vec![
+        Column::new("fiscal_year".into(), vec![frames.fiscal_year; scores.len()]),
+        Column::new(
+            "organisation_code".into(),
+            scores.iter().map(|s| s.code.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "organisation_name".into(),
+            scores.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "province_code".into(),
+            scores
+                .iter()
+                .map(|s| s.province_code.clone())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "score".into(),
+            scores.iter().map(|s| s.score).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "rank_in_province".into(),
+            scores
+                .iter()
+                .map(|s| s.rank_in_province)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "rank_in_nation".into(),
+            scores.iter().map(|s| s.rank_in_nation).collect::<Vec<_>>(),
+        ),
+    ];
+    for (i, name) in scores::COMPONENTS.iter().enumerate() {
+        columns.push(Column::new(
+            (*name).into(),
+            scores
+                .iter()
+                .map(|s| s.components.get(i).and_then(|c| c.1))
+                .collect::<Vec<_>>(),
+        ));
+    }
+    DataFrame::new_infer_height(columns)
+}
+
+#[derive(sqlx::FromRow)]
+struct SnapshotRow {
+    organisation_code: String,
+    province_code: String,
+    item_code: String,
+    item_name: String,
+    as_of: chrono::NaiveDate,
+    budget: i64,
+    contract_amount: i64,
+    contract_signed_on: Option<chrono::NaiveDate>,
+    disbursed: i64,
+    remaining: i64,
+}
+
+async fn elaas_history(analytics: &Analytics, f: &ExportFilter) -> AppResult<DataFrame> {
+    let rows: Vec<SnapshotRow> = sqlx::query_as(include_str!("elaas_history.sql"))
+        .bind(f.fiscal_year)
+        .bind(&f.province_code)
+        .bind(&f.organisation_code)
+        .fetch_all(analytics.pool())
+        .await?;
+    let fiscal_year = f.fiscal_year;
+    analytics
+        .run(move || {
+            let date = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+            DataFrame::new_infer_height(vec![
+                Column::new("fiscal_year".into(), vec![fiscal_year; rows.len()]),
+                Column::new(
+                    "organisation_code".into(),
+                    rows.iter()
+                        .map(|r| r.organisation_code.clone())
+                        .collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "province_code".into(),
+                    rows.iter()
+                        .map(|r| r.province_code.clone())
+                        .collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "item_code".into(),
+                    rows.iter().map(|r| r.item_code.clone()).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "item_name".into(),
+                    rows.iter().map(|r| r.item_name.clone()).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "as_of".into(),
+                    rows.iter().map(|r| date(r.as_of)).collect::<Vec<_>>(),
+                ),
+                money("budget", rows.iter().map(|r| r.budget))?,
+                money("contract_amount", rows.iter().map(|r| r.contract_amount))?,
+                Column::new(
+                    "contract_signed_on".into(),
+                    rows.iter()
+                        .map(|r| r.contract_signed_on.map(date))
+                        .collect::<Vec<_>>(),
+                ),
+                money("disbursed", rows.iter().map(|r| r.disbursed))?,
+                money("remaining", rows.iter().map(|r| r.remaining))?,
+            ])
+        })
+        .await
+}
+
+/// An export request refused for its arguments.
+pub fn bad_argument(field: &str, th: &str, en: &str) -> AppError {
+    AppError::validation(field, crate::error::codes::INVALID_INPUT, th, en)
+}

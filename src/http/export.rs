@@ -1,0 +1,210 @@
+//! `GET /export/{dataset}.{parquet|csv}?fiscalYear=2564&provinceCode=71`:
+//! the exports of `analytics::export`, streamed as polars writes them (a
+//! national file never sits whole in memory). The whole country needs an
+//! account that reads every LAO; a province or an LAO anyone may export.
+
+use super::AppState;
+use crate::analytics::export::{self, Dataset, ExportFilter, Format};
+use crate::analytics::Analytics;
+use crate::auth::Access;
+use crate::error::AppError;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::io::Write;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportParams {
+    fiscal_year: Option<i32>,
+    province_code: Option<String>,
+    organisation_code: Option<String>,
+}
+
+/// `GET /export/{file}`.
+pub async fn export(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    Query(params): Query<ExportParams>,
+    headers: HeaderMap,
+) -> Response {
+    match prepare(&state, &file, params, &headers).await {
+        Ok((analytics, dataset, format, filter)) => {
+            stream(analytics, dataset, format, filter, &file)
+        }
+        Err((status, e)) => error(status, e),
+    }
+}
+
+type Prepared = (Arc<Analytics>, Dataset, Format, ExportFilter);
+
+async fn prepare(
+    state: &AppState,
+    file: &str,
+    params: ExportParams,
+    headers: &HeaderMap,
+) -> Result<Prepared, (StatusCode, AppError)> {
+    let bad = |e| (StatusCode::BAD_REQUEST, e);
+    let (name, extension) = file.rsplit_once('.').unwrap_or((file, ""));
+    let dataset = Dataset::parse(name).ok_or_else(|| {
+        bad(export::bad_argument(
+            "dataset",
+            "ไม่มีชุดข้อมูลนี้ (facts, tracking, scores, elaas-history)",
+            "no such dataset: facts, tracking, scores or elaas-history",
+        ))
+    })?;
+    let format = Format::parse(extension).ok_or_else(|| {
+        bad(export::bad_argument(
+            "format",
+            "รูปแบบไฟล์ต้องเป็น .parquet หรือ .csv",
+            "the file must end in .parquet or .csv",
+        ))
+    })?;
+    let fiscal_year = params.fiscal_year.ok_or_else(|| {
+        bad(AppError::validation(
+            "fiscalYear",
+            crate::error::codes::REQUIRED,
+            "ต้องระบุปีงบประมาณ (พ.ศ.)",
+            "fiscalYear (BE) is required",
+        ))
+    })?;
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let access: Access = crate::auth::authenticate(&state.pool, authorization)
+        .await
+        .map_err(|e| (StatusCode::UNAUTHORIZED, e))?;
+    let national = params.province_code.is_none() && params.organisation_code.is_none();
+    if national && !access.reads_all() {
+        return Err((
+            StatusCode::FORBIDDEN,
+            AppError::Forbidden(
+                "exporting the whole country needs an analyst's account; add provinceCode or organisationCode / การส่งออกทั้งประเทศต้องใช้บัญชีนักวิเคราะห์".into(),
+            ),
+        ));
+    }
+    let key = access
+        .token_id
+        .map(|id| format!("token:{id}"))
+        .unwrap_or_else(|| "export:anonymous".into());
+    if state.limits.rate.check(&key).is_err() {
+        return Err((StatusCode::TOO_MANY_REQUESTS, AppError::RateLimited(60)));
+    }
+    let analytics = state
+        .schema
+        .data::<Arc<Analytics>>()
+        .cloned()
+        .ok_or_else(|| (StatusCode::SERVICE_UNAVAILABLE, AppError::Timeout))?;
+    Ok((
+        analytics,
+        dataset,
+        format,
+        ExportFilter {
+            fiscal_year,
+            province_code: params.province_code,
+            organisation_code: params.organisation_code,
+        },
+    ))
+}
+
+fn error(status: StatusCode, e: AppError) -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": e.to_string(), "extensions": { "code": e.code() } }]
+    });
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// Streams the file: polars writes into a channel from a blocking thread.
+fn stream(
+    analytics: Arc<Analytics>,
+    dataset: Dataset,
+    format: Format,
+    filter: ExportFilter,
+    file: &str,
+) -> Response {
+    let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    tokio::spawn(async move {
+        let frame = export::frame(&analytics, dataset, &filter).await;
+        let result = match frame {
+            Ok(mut df) => {
+                let sink = tx.clone();
+                analytics
+                    .run(move || {
+                        let mut out = ChannelWriter::new(sink);
+                        export::write(&mut df, format, &mut out)?;
+                        out.flush()?;
+                        Ok(())
+                    })
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            tracing::error!(error = %e, "export failed");
+            let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+        }
+    });
+    let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    }));
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
+
+/// A `Write` that sends 256 KiB chunks down a channel (blocking: it runs on a
+/// blocking thread, and waits while the client is slow to read).
+struct ChannelWriter {
+    tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
+    buffer: Vec<u8>,
+}
+
+const CHUNK: usize = 256 * 1024;
+
+impl ChannelWriter {
+    fn new(tx: mpsc::Sender<Result<Bytes, std::io::Error>>) -> Self {
+        ChannelWriter {
+            tx,
+            buffer: Vec::with_capacity(CHUNK),
+        }
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(data);
+        if self.buffer.len() >= CHUNK {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(
+            &mut self.buffer,
+            Vec::with_capacity(CHUNK),
+        ));
+        self.tx.blocking_send(Ok(chunk)).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
+        })
+    }
+}

@@ -1,0 +1,176 @@
+//! Exports for BI tools: Parquet and CSV written by polars, read back with
+//! the same totals as the GraphQL aggregates; the whole country only for an
+//! analyst.
+
+mod common;
+
+use common::TestDb;
+use polars::prelude::*;
+use polars_io::parquet::read::ParquetReader;
+use polars_io::SerReader;
+use rust_decimal::Decimal;
+use serde_json::json;
+
+async fn get(base: &str, path: &str, token: Option<&str>) -> reqwest::Response {
+    let mut request = reqwest::Client::new().get(format!("{base}{path}"));
+    if let Some(t) = token {
+        request = request.bearer_auth(t);
+    }
+    request.send().await.unwrap()
+}
+
+fn decimal_sum(df: &DataFrame, column: &str) -> Decimal {
+    let total = df
+        .column(column)
+        .unwrap()
+        .as_materialized_series()
+        .sum_reduce()
+        .unwrap();
+    total.value().to_string().parse().unwrap()
+}
+
+#[tokio::test]
+async fn the_parquet_fact_export_has_the_totals_of_the_graphql_aggregates() {
+    let db = TestDb::demo().await;
+    let base = db.serve().await;
+    let response = get(
+        &base,
+        "/export/facts.parquet?fiscalYear=2564&provinceCode=71",
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/vnd.apache.parquet"
+    );
+    let bytes = response.bytes().await.unwrap();
+    let df = ParquetReader::new(std::io::Cursor::new(bytes.to_vec()))
+        .finish()
+        .expect("a Parquet file");
+
+    let api = db
+        .graphql_ok(
+            r#"{ disbursement(fiscalYear: 2564, groupBy: [], filter: {provinceCode: "71"}) {
+                   totals { approvals contractAmount disbursed remaining } } }"#,
+            json!({}),
+        )
+        .await;
+    let totals = &api["disbursement"]["totals"];
+    assert_eq!(df.height() as i64, totals["approvals"].as_i64().unwrap());
+    assert!(
+        matches!(
+            df.column("amount").unwrap().dtype(),
+            DataType::Decimal(_, _)
+        ),
+        "money is exact"
+    );
+    for (column, field) in [
+        ("contract", "contractAmount"),
+        ("disbursed", "disbursed"),
+        ("remaining", "remaining"),
+    ] {
+        let expected: Decimal = totals[field].as_str().unwrap().parse().unwrap();
+        assert_eq!(decimal_sum(&df, column), expected, "{column}");
+    }
+    let approved: Decimal = sqlx::query_scalar(
+        "SELECT sum(amount) FROM approval_facts WHERE fiscal_year = 2564 AND province_code = '71'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(decimal_sum(&df, "amount"), approved);
+}
+
+#[tokio::test]
+async fn the_csv_tracking_export_opens_in_excel_with_the_report_figures() {
+    let db = TestDb::demo().await;
+    let base = db.serve().await;
+    let response = get(
+        &base,
+        "/export/tracking.csv?fiscalYear=2564&provinceCode=71",
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    assert!(text.starts_with('\u{feff}'), "a BOM, so Excel reads UTF-8");
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let api = db
+        .graphql_ok(
+            r#"{ monitoringReport(fiscalYear: 2564, provinceCode: "71") { rows { organisationCode reported completed } } }"#,
+            json!({}),
+        )
+        .await;
+    let expected = api["monitoringReport"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), expected.len());
+    let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    for want in expected {
+        let code = want["organisationCode"].as_str().unwrap();
+        let row = rows
+            .iter()
+            .find(|r| r[at("organisation_code")] == code)
+            .expect(code);
+        assert_eq!(row[at("reported")], want["reported"].to_string(), "{code}");
+        assert_eq!(
+            row[at("completed")],
+            want["completed"].to_string(),
+            "{code}"
+        );
+    }
+    assert!(text.contains("องค์การบริหารส่วนตำบลหาดยาย"));
+}
+
+#[tokio::test]
+async fn the_whole_country_is_for_analysts_and_bad_arguments_name_themselves() {
+    let db = TestDb::demo().await;
+    let base = db.serve().await;
+    let refused = get(&base, "/export/scores.parquet?fiscalYear=2564", None).await;
+    assert_eq!(refused.status(), 403);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    let token = db.token("analyst").await;
+    let national = get(&base, "/export/scores.csv?fiscalYear=2564", Some(&token)).await;
+    assert_eq!(national.status(), 200);
+    assert_eq!(national.text().await.unwrap().lines().count(), 1 + 5);
+
+    let history = get(
+        &base,
+        "/export/elaas-history.csv?fiscalYear=2564&organisationCode=7100001",
+        None,
+    )
+    .await;
+    let snapshots: i64 = sqlx::query_scalar("SELECT count(*) FROM reporting.elaas_history WHERE organisation_code = '7100001' AND fiscal_year = 2564")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        history.text().await.unwrap().lines().count() as i64,
+        1 + snapshots
+    );
+
+    for (path, field) in [
+        (
+            "/export/nothing.csv?fiscalYear=2564&provinceCode=71",
+            "dataset",
+        ),
+        (
+            "/export/facts.xls?fiscalYear=2564&provinceCode=71",
+            "format",
+        ),
+        ("/export/facts.csv?provinceCode=71", "fiscalYear"),
+    ] {
+        let r = get(&base, path, None).await;
+        assert_eq!(r.status(), 400, "{path}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(field),
+            "{path}: {body}"
+        );
+    }
+}
