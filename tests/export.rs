@@ -174,3 +174,69 @@ async fn the_whole_country_is_for_analysts_and_bad_arguments_name_themselves() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_emenscr_hand_over_carries_each_reported_project_in_the_callers_scope() {
+    let db = TestDb::demo().await;
+    let base = db.serve().await;
+    let path = "/export/emenscr.json?fiscalYear=2564&organisationCode=7100001";
+    let public: serde_json::Value = get(&base, path, None).await.json().await.unwrap();
+    let records = public.as_array().expect("an array of records");
+    let reported: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM reporting.project_reports WHERE organisation_code = '7100001' AND fiscal_year = 2564 AND status <> 'draft'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(records.len() as i64, reported);
+    let aerobic = records
+        .iter()
+        .find(|r| r["subPlanGoal"]["code"] == "140101")
+        .expect("the aerobic-dance project");
+    assert_eq!(aerobic["strategyGoal"]["code"], "3.1");
+    assert_eq!(aerobic["masterPlanGoal"]["code"], "140001");
+    assert!(aerobic["subPlanGoal"]["text"].is_string());
+    assert!(aerobic["location"]["latitude"].is_number());
+    assert!(
+        aerobic["coordinator"]["phone"].is_null(),
+        "no phone for the public"
+    );
+
+    let token = db.token("officer.hadyai").await;
+    let own: serde_json::Value = get(&base, path, Some(&token)).await.json().await.unwrap();
+    let mine = own
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["subPlanGoal"]["code"] == "140101")
+        .unwrap();
+    assert!(
+        mine["coordinator"]["phone"].is_string(),
+        "the LAO's own officer sees it"
+    );
+
+    let xlsx = get(
+        &base,
+        "/export/emenscr.xlsx?fiscalYear=2564&organisationCode=7100001",
+        None,
+    )
+    .await
+    .bytes()
+    .await
+    .unwrap();
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(std::io::Cursor::new(
+        xlsx.to_vec(),
+    ))
+    .expect("an Excel workbook");
+    let sheet = book
+        .worksheet_range("projects")
+        .expect("the projects sheet");
+    assert_eq!(sheet.height() as i64, 1 + reported);
+    let cells: Vec<String> = sheet
+        .rows()
+        .flat_map(|r| r.iter().map(|c| c.to_string()))
+        .collect();
+    assert!(cells.iter().any(|c| c == "140101"));
+    assert!(cells.iter().any(|c| c == "เป้าหมายแผนย่อย"));
+}

@@ -32,6 +32,9 @@ pub async fn export(
     Query(params): Query<ExportParams>,
     headers: HeaderMap,
 ) -> Response {
+    if let Some(format) = file.strip_prefix("emenscr.") {
+        return handover(&state, format, params, &headers).await;
+    }
     match prepare(&state, &file, params, &headers).await {
         Ok((analytics, dataset, format, filter)) => {
             stream(analytics, dataset, format, filter, &file)
@@ -109,6 +112,100 @@ async fn prepare(
             organisation_code: params.organisation_code,
         },
     ))
+}
+
+/// `GET /export/emenscr.{json|xlsx}`: the eMENSCR hand-over, read in the
+/// caller's scope.
+async fn handover(
+    state: &AppState,
+    format: &str,
+    params: ExportParams,
+    headers: &HeaderMap,
+) -> Response {
+    let Some(fiscal_year) = params.fiscal_year else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            AppError::validation(
+                "fiscalYear",
+                crate::error::codes::REQUIRED,
+                "ต้องระบุปีงบประมาณ (พ.ศ.)",
+                "fiscalYear (BE) is required",
+            ),
+        );
+    };
+    if format != "json" && format != "xlsx" {
+        return error(
+            StatusCode::BAD_REQUEST,
+            export::bad_argument(
+                "format",
+                "รูปแบบต้องเป็น .json หรือ .xlsx",
+                "the file must end in .json or .xlsx",
+            ),
+        );
+    }
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let access = match crate::auth::authenticate(&state.pool, authorization).await {
+        Ok(a) => a,
+        Err(e) => return error(StatusCode::UNAUTHORIZED, e),
+    };
+    if params.province_code.is_none() && params.organisation_code.is_none() && !access.reads_all() {
+        return error(
+            StatusCode::FORBIDDEN,
+            AppError::Forbidden(
+                "the whole country needs an analyst's account / ทั้งประเทศต้องใช้บัญชีนักวิเคราะห์".into(),
+            ),
+        );
+    }
+    let begin = crate::auth::session::begin_statement(&access, state.limits.statement_timeout);
+    let db = crate::db::Db::new(state.pool.clone(), begin);
+    let records = match crate::reports::handover::records(
+        &db,
+        fiscal_year,
+        params.province_code.as_deref(),
+        params.organisation_code.as_deref(),
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.into()),
+    };
+    let disposition = format!("attachment; filename=\"emenscr-{fiscal_year}.{format}\"");
+    if format == "json" {
+        let body = serde_json::Value::Array(records).to_string();
+        return (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/json; charset=utf-8".to_string(),
+                ),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            body,
+        )
+            .into_response();
+    }
+    match tokio::task::spawn_blocking(move || crate::reports::handover::workbook(&records)).await {
+        Ok(Ok(bytes)) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                ),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            bytes,
+        )
+            .into_response(),
+        other => {
+            tracing::error!(?other, "writing the hand-over workbook failed");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                AppError::Internal(anyhow::anyhow!("workbook")),
+            )
+        }
+    }
 }
 
 fn error(status: StatusCode, e: AppError) -> Response {

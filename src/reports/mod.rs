@@ -3,6 +3,7 @@
 //! plans, its location, quarterly progress and completion.
 
 pub mod graphql;
+pub mod handover;
 pub mod loader;
 pub mod mutations;
 pub mod store;
