@@ -16,7 +16,7 @@ const TEXT = {
     status: 'สถานะ', projectsOf: 'รายงานการดำเนินโครงการ', asOf: 'ข้อมูล e-LAAS ณ วันที่', map: 'เปิดแผนที่',
     strategyGoal: 'เป้าหมายยุทธศาสตร์ชาติ', masterPlanGoal: 'เป้าหมายแผนแม่บท', subPlanGoal: 'เป้าหมายแผนย่อย',
     indicator: 'ดัชนีชี้วัดความสำเร็จ', output: 'เป้าหมายเชิงผลผลิต', outcome: 'เป้าหมายเชิงผลลัพธ์', progress: 'ความก้าวหน้า',
-    period: 'ระยะเวลาดำเนินการ', location: 'พิกัด', signedInAs: 'เข้าสู่ระบบในชื่อ',
+    period: 'ระยะเวลาดำเนินการ', location: 'พิกัด', signedInAs: 'เข้าสู่ระบบในชื่อ', download: 'ดาวน์โหลด', facts: 'ข้อมูลรายโครงการ', scores: 'คะแนน', emenscr: 'ส่งต่อ eMENSCR',
   },
   en: {
     title: 'Tidtam · Tracking report of each LAO', province: 'Province', fiscalYear: 'Fiscal year (BE)',
@@ -30,7 +30,7 @@ const TEXT = {
     remaining: 'Remaining', status: 'Status', projectsOf: 'Project report list', asOf: 'e-LAAS figures as of',
     map: 'Open map', strategyGoal: 'National strategy goal', masterPlanGoal: 'Master plan goal',
     subPlanGoal: 'Sub-plan goal', indicator: 'Success indicator', output: 'Output target', outcome: 'Outcome target',
-    progress: 'Progress', period: 'Period', location: 'Location', signedInAs: 'Signed in as',
+    progress: 'Progress', period: 'Period', location: 'Location', signedInAs: 'Signed in as', download: 'Download', facts: 'Projects', scores: 'Scores', emenscr: 'eMENSCR hand-over',
   },
 };
 
@@ -172,10 +172,22 @@ async function load() {
   }
 }
 
+/** Links to the exports of the chosen province and year (GET /export/…). */
+function downloads() {
+  const q = `fiscalYear=${state.fy}&provinceCode=${encodeURIComponent(state.province)}`;
+  const link = (file, label) => `<a href="/export/${file}?${q}" download>${esc(label)}</a>`;
+  $('downloads').innerHTML = `${esc(t('download'))}: ${[
+    link('tracking.csv', `${t('tracking')} CSV`), link('tracking.parquet', 'Parquet'),
+    link('facts.csv', `${t('facts')} CSV`), link('facts.parquet', 'Parquet'),
+    link('scores.csv', `${t('scores')} CSV`), link('emenscr.xlsx', `${t('emenscr')} (Excel)`),
+  ].join(' · ')}`;
+}
+
 function render() {
   document.documentElement.lang = state.lang;
   document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
   $('lang').textContent = t('lang');
+  downloads();
   const { tracking, league, money } = state.data;
   if (!tracking) return;
   trackingTable(tracking.monitoringReport);

@@ -53,6 +53,10 @@ truth.rows.forEach((r, i) => {
 const ranks = (await api(`{ performanceScores(fiscalYear: 2564, provinceCode: "71", first: 100) { edges { node { name rankInNation } } } }`)).performanceScores.edges.map((e) => [e.node.name, String(e.node.rankInNation)]);
 const league = await page.$$eval('#league tbody tr', (trs) => trs.map((tr) => [tr.cells[2].textContent, tr.cells[0].textContent]));
 check(JSON.stringify(league) === JSON.stringify(ranks), 'league ranks equal performanceScores');
+const links = await page.$$eval('#downloads a', (as) => as.map((a) => a.getAttribute('href')));
+check(links.includes('/export/tracking.csv?fiscalYear=2564&provinceCode=71'), `download links for the chosen province and year (${links.length})`);
+const csv = await (await fetch(`${base}/export/tracking.csv?fiscalYear=2564&provinceCode=71`)).text();
+check(csv.split('\n').filter((l) => l.trim()).length === truth.rows.length + 1, 'the tracking CSV download has one line per LAO');
 if (shots) await page.screenshot({ path: `${shots}/dashboard.png` });
 
 // Drill down: the LAO, its projects, the aerobic-dance report with its goal codes.
