@@ -498,6 +498,7 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
         })
         .await?;
     pool.close().await;
+    crate::ops::telemetry::shutdown();
     drop(located); // stops a private PostgreSQL, if Tidtam started one
     Ok(())
 }

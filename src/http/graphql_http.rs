@@ -234,12 +234,22 @@ async fn execute(
     let mut request = request;
     let resolved = state.persisted.resolve(&state.pool, &mut request).await;
     let operation = operation_name(&request);
+    let span = tracing::info_span!(
+        "graphql",
+        operation = operation.as_deref().unwrap_or("anonymous"),
+        otel.name = %format!("graphql {}", operation.as_deref().unwrap_or("anonymous")),
+    );
     let (response, outcome) = match resolved {
         Err(e) => (persisted_refusal(media, e), Outcome::Refused),
         Ok(()) if get && operation_type(&request) == Some(OperationType::Mutation) => {
             (mutation_over_get(), Outcome::Refused)
         }
-        Ok(()) => run(state, caller, media, request, get).await,
+        Ok(()) => {
+            use tracing::Instrument;
+            run(state, caller, media, request, get)
+                .instrument(span)
+                .await
+        }
     };
     let took = started.elapsed();
     state.metrics.observe(operation.as_deref(), outcome, took);

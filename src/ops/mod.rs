@@ -2,6 +2,7 @@
 //! (`/livez`, `/readyz`), and how logs are written.
 
 pub mod metrics;
+pub mod telemetry;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -25,21 +26,26 @@ impl Draining {
 
 /// Logs to stderr: human-readable, or one JSON object per line with
 /// `TIDTAM_LOG_FORMAT=json` (for Loki, Elasticsearch, CloudWatch…). The level
-/// comes from `RUST_LOG` (default `info,sqlx=warn`).
+/// comes from `RUST_LOG` (default `info,sqlx=warn`). With
+/// `OTEL_EXPORTER_OTLP_ENDPOINT` set, spans also go to OpenTelemetry.
 pub fn init_logging() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let json = std::env::var("TIDTAM_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if json {
-        builder
+    let text = (!json).then(|| tracing_subscriber::fmt::layer().with_writer(std::io::stderr));
+    let json = json.then(|| {
+        tracing_subscriber::fmt::layer()
             .json()
             .flatten_event(true)
             .with_current_span(false)
-            .init();
-    } else {
-        builder.init();
-    }
+            .with_writer(std::io::stderr)
+    });
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(text)
+        .with(json)
+        .with(telemetry::from_env())
+        .init();
 }
