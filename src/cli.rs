@@ -40,6 +40,20 @@ struct ServeArgs {
     /// Seconds a GraphQL request may run.
     #[arg(long, env = "TIDTAM_REQUEST_TIMEOUT", default_value_t = 30)]
     request_timeout: u64,
+    /// Read replicas, comma-separated: queries and the analytics read there
+    /// (docs/deployment.md).
+    #[arg(long, env = "DATABASE_READ_URL", value_delimiter = ',')]
+    read_url: Vec<String>,
+    /// A direct connection to the primary for migrations and LISTEN, where
+    /// DATABASE_URL goes through PgBouncer.
+    #[arg(long, env = "DATABASE_DIRECT_URL")]
+    direct_url: Option<String>,
+    /// DATABASE_URL (and the replicas) go through PgBouncer in transaction mode.
+    #[arg(long, env = "TIDTAM_PGBOUNCER")]
+    pgbouncer: bool,
+    /// Skip a replica whose replay lags the primary by more than this many bytes of WAL.
+    #[arg(long, env = "TIDTAM_REPLICA_MAX_LAG", default_value_t = 16 * 1024 * 1024)]
+    replica_max_lag: u64,
     /// Run only the documents of queries/ (by text or SHA-256): public dashboards.
     #[arg(long, env = "TIDTAM_PERSISTED_ONLY")]
     persisted_only: bool,
@@ -463,17 +477,44 @@ fn read_password() -> anyhow::Result<String> {
 }
 
 async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
-    let (pool, located) = open(&args.db).await?;
-    db::migrate(&pool).await.context("applying migrations")?;
+    let (direct, located) = match &args.direct_url {
+        Some(url) => {
+            open(&DbArgs {
+                database_url: Some(url.clone()),
+            })
+            .await?
+        }
+        None => open(&args.db).await?,
+    };
+    db::migrate(&direct).await.context("applying migrations")?;
     if with_demo {
-        strategy::load::load_shipped(&pool).await?;
-        let loaded = demo::load(&pool).await?;
+        strategy::load::load_shipped(&direct).await?;
+        let loaded = demo::load(&direct).await?;
         tracing::info!(loaded, "demo data ready");
     }
+    let pool = match (&args.direct_url, &args.db.database_url) {
+        (Some(_), Some(url)) => db::connect_with(url, args.pgbouncer)
+            .await
+            .with_context(|| format!("connecting to {}", redact(url)))?,
+        _ if args.pgbouncer => db::connect_with(&located.url, true).await?,
+        _ => direct.clone(),
+    };
+    let replicas = db::replicas::Replicas::new(
+        pool.clone(),
+        &args.read_url,
+        args.replica_max_lag,
+        args.pgbouncer,
+    )?;
+    replicas.watch();
     let analytics = crate::analytics::Analytics::new(pool.clone());
-    analytics.listen();
+    if !replicas.is_empty() {
+        analytics.read_from(replicas.clone());
+    }
+    analytics.listen_via(direct.clone());
     let schema = graphql::build_schema_with(Some(pool.clone()), Some(analytics));
     let mut state = http::AppState::new(schema, pool.clone());
+    state.replicas = (!replicas.is_empty()).then_some(replicas);
+    state.pgbouncer = args.pgbouncer;
     state.limits = std::sync::Arc::new(http::ServerLimits {
         rate: crate::auth::rate::RateLimits::new(args.rate_limit),
         request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),

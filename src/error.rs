@@ -77,6 +77,27 @@ pub mod codes {
     pub const FORBIDDEN: &str = "FORBIDDEN";
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     pub const TIMEOUT: &str = "TIMEOUT";
+    /// The database could not be reached (restarting, failing over); nothing
+    /// was written; the request may be sent again.
+    pub const DATABASE_UNAVAILABLE: &str = "DATABASE_UNAVAILABLE";
+}
+
+/// Whether a database error means the server could not be reached, rather
+/// than that the statement was wrong: worth retrying.
+pub fn unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| {
+            // connection_exception, admin/crash shutdown, cannot_connect_now,
+            // read_only_sql_transaction (a primary that became a standby)
+            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "25006")
+        }),
+        _ => false,
+    }
 }
 
 /// PostgreSQL's "insufficient privilege": a row-level security policy or a
@@ -119,6 +140,7 @@ impl AppError {
             AppError::Forbidden(_) => codes::FORBIDDEN,
             AppError::Timeout => codes::TIMEOUT,
             AppError::RateLimited(_) => codes::RATE_LIMITED,
+            AppError::Database(e) if unavailable(e) => codes::DATABASE_UNAVAILABLE,
             AppError::Database(e) => match sqlstate(e).as_deref() {
                 Some(SQLSTATE_INSUFFICIENT_PRIVILEGE) => codes::FORBIDDEN,
                 Some(SQLSTATE_QUERY_CANCELED) => codes::TIMEOUT,
@@ -136,6 +158,9 @@ impl ErrorExtensions for AppError {
                 "this data belongs to an organisation outside your scope / ข้อมูลนี้อยู่นอกขอบเขตสิทธิ์ของคุณ"
                     .to_string()
             }
+            (AppError::Database(_), codes::DATABASE_UNAVAILABLE) => {
+                "the database is unavailable for a moment; nothing was saved, try again / ฐานข้อมูลไม่พร้อมชั่วคราว ยังไม่มีการบันทึก โปรดลองใหม่".to_string()
+            }
             (AppError::Database(_), codes::TIMEOUT) => {
                 "the query took too long and was stopped / คำสั่งใช้เวลานานเกินกำหนดจึงถูกยกเลิก"
                     .to_string()
@@ -148,6 +173,9 @@ impl ErrorExtensions for AppError {
         };
         async_graphql::Error::new(message).extend_with(|_, ext| {
             ext.set("code", self.code());
+            if self.code() == codes::DATABASE_UNAVAILABLE {
+                ext.set("retryable", true);
+            }
             match self {
                 AppError::Validation {
                     field, message_th, ..
@@ -202,6 +230,17 @@ pub fn internal<E: std::fmt::Display + 'static>(error: E) -> async_graphql::Erro
         any.downcast_ref::<std::sync::Arc<sqlx::Error>>()
             .map(|a| &**a)
     });
+    if let Some(e) = sql.filter(|e| unavailable(e)) {
+        tracing::warn!(error = %e, "database unavailable");
+        let mut err = async_graphql::Error::new(
+            "the database is unavailable for a moment; nothing was saved, try again / ฐานข้อมูลไม่พร้อมชั่วคราว โปรดลองใหม่",
+        );
+        err = err.extend_with(|_, ext| {
+            ext.set("code", codes::DATABASE_UNAVAILABLE);
+            ext.set("retryable", true);
+        });
+        return err;
+    }
     let app = match sql.and_then(sqlstate).as_deref() {
         Some(SQLSTATE_INSUFFICIENT_PRIVILEGE) => AppError::Forbidden(
             "this data belongs to an organisation outside your scope / ข้อมูลนี้อยู่นอกขอบเขตสิทธิ์ของคุณ"

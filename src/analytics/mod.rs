@@ -38,6 +38,45 @@ pub struct Analytics {
     compute: Semaphore,
     /// The newest data version heard of (LISTEN), for live subscriptions.
     changed: watch::Sender<i64>,
+    /// Read replicas to load frames from.
+    replicas: std::sync::OnceLock<Arc<crate::db::replicas::Replicas>>,
+}
+
+/// The data version, by the simple query protocol (one message, so it is safe
+/// behind PgBouncer in transaction mode without a transaction around it).
+async fn version_of(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    use sqlx::Row;
+    let row = sqlx::raw_sql("SELECT version::text FROM data_version")
+        .fetch_one(pool)
+        .await?;
+    let text: String = row.try_get(0)?;
+    text.parse()
+        .map_err(|e: std::num::ParseIntError| sqlx::Error::Decode(e.into()))
+}
+
+/// Why frames could not be had from one source.
+enum FramesFrom {
+    /// The source could not be reached: try another.
+    Unavailable(sqlx::Error),
+    Sql(sqlx::Error),
+    Load(frames::FrameError),
+}
+
+impl FramesFrom {
+    fn from_sql(e: sqlx::Error) -> Self {
+        if crate::error::unavailable(&e) {
+            FramesFrom::Unavailable(e)
+        } else {
+            FramesFrom::Sql(e)
+        }
+    }
+
+    fn into_app(self) -> AppError {
+        match self {
+            FramesFrom::Unavailable(e) | FramesFrom::Sql(e) => AppError::Database(e),
+            FramesFrom::Load(e) => AppError::Internal(e.into()),
+        }
+    }
 }
 
 impl Analytics {
@@ -48,6 +87,7 @@ impl Analytics {
             years: Mutex::new(HashMap::new()),
             compute: Semaphore::new(1),
             changed: watch::Sender::new(0),
+            replicas: std::sync::OnceLock::new(),
         })
     }
 
@@ -58,22 +98,52 @@ impl Analytics {
     }
 
     pub async fn version(&self) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT version FROM data_version")
-            .fetch_one(&self.pool)
-            .await
+        version_of(&self.pool).await
     }
 
-    /// The frames of `fiscal_year`, rebuilt if the data changed since.
+    /// Loads frames from read replicas when there are any.
+    pub fn read_from(&self, replicas: Arc<crate::db::replicas::Replicas>) {
+        let _ = self.replicas.set(replicas);
+    }
+
+    /// The frames of `fiscal_year`, rebuilt if the data changed since. With
+    /// replicas, the version and the frames come from the same replica, so
+    /// frames are never stamped newer than their contents; a replica that
+    /// fails is skipped and the primary used.
     pub async fn frames(&self, fiscal_year: i32) -> AppResult<Arc<YearFrames>> {
-        let version = self.version().await?;
+        if let Some((index, replica)) = self.replicas.get().and_then(|r| r.pick(None)) {
+            match self.frames_from(&replica, fiscal_year).await {
+                Err(FramesFrom::Unavailable(e)) => {
+                    if let Some(r) = self.replicas.get() {
+                        r.mark_down(index, &e);
+                    }
+                }
+                done => return done.map_err(FramesFrom::into_app),
+            }
+        }
+        let pool = self.pool.clone();
+        self.frames_from(&pool, fiscal_year)
+            .await
+            .map_err(FramesFrom::into_app)
+    }
+
+    async fn frames_from(
+        &self,
+        pool: &PgPool,
+        fiscal_year: i32,
+    ) -> Result<Arc<YearFrames>, FramesFrom> {
+        let version = version_of(pool).await.map_err(FramesFrom::from_sql)?;
         // Held while loading, so concurrent callers wait for one load.
         let mut years = self.years.lock().await;
-        if let Some(found) = years.get(&fiscal_year).filter(|f| f.version == version) {
+        if let Some(found) = years.get(&fiscal_year).filter(|f| f.version >= version) {
             return Ok(found.clone());
         }
-        let loaded = frames::load(&self.pool, fiscal_year, version)
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
+        let loaded = frames::load(pool, fiscal_year).await.map_err(|e| match e {
+            frames::FrameError::Database(s) if crate::error::unavailable(&s) => {
+                FramesFrom::Unavailable(s)
+            }
+            other => FramesFrom::Load(other),
+        })?;
         let loaded = Arc::new(loaded);
         years.insert(fiscal_year, loaded.clone());
         Ok(loaded)
@@ -103,10 +173,17 @@ impl Analytics {
 
     /// Rebuilds the cached years whenever another process announces a change.
     pub fn listen(self: &Arc<Self>) {
+        self.listen_via(self.pool.clone());
+    }
+
+    /// Listens through `pool`: a direct connection to the primary, where the
+    /// main pool goes through PgBouncer (LISTEN needs a session of its own).
+    /// After a lost connection it reconnects, and catches up on what it missed.
+    pub fn listen_via(self: &Arc<Self>, pool: PgPool) {
         let this = self.clone();
         tokio::spawn(async move {
             loop {
-                if let Err(e) = this.listen_once().await {
+                if let Err(e) = this.listen_once(&pool).await {
                     tracing::warn!(error = %e, "analytics listener lost its connection; retrying");
                 }
                 tokio::time::sleep(std::time::Duration::from_secs(5)).await;
@@ -119,12 +196,16 @@ impl Analytics {
         self.changed.subscribe()
     }
 
-    async fn listen_once(&self) -> Result<(), sqlx::Error> {
-        let mut listener = PgListener::connect_with(&self.pool).await?;
+    async fn listen_once(&self, pool: &PgPool) -> Result<(), sqlx::Error> {
+        let mut listener = PgListener::connect_with(pool).await?;
         listener.listen(CHANNEL).await?;
+        // Whatever changed while nobody listened counts as one change now.
+        let mut missed = Some(version_of(pool).await?);
         loop {
-            let note = listener.recv().await?;
-            let version = note.payload().parse::<i64>().ok();
+            let version = match missed.take() {
+                Some(v) => Some(v),
+                None => listener.recv().await?.payload().parse::<i64>().ok(),
+            };
             let cached: Vec<i32> = self.years.lock().await.keys().copied().collect();
             for year in cached {
                 if let Err(e) = self.frames(year).await {

@@ -33,10 +33,13 @@ struct AccountWithHash {
 
 /// The account of a live token, with the token's id.
 pub async fn account_by_token(pool: &PgPool, secret: &str) -> AppResult<Option<(Account, i64)>> {
+    // In a transaction: safe behind PgBouncer in transaction mode.
+    let mut tx = pool.begin().await?;
     let found: Option<AccountWithToken> = sqlx::query_as(include_str!("sql/account_by_token.sql"))
         .bind(token::digest(secret))
-        .fetch_optional(pool)
+        .fetch_optional(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok(found.map(|f| (f.account, f.token_id)))
 }
 

@@ -2,6 +2,7 @@
 
 pub mod loader;
 pub mod locate;
+pub mod replicas;
 pub mod scoped;
 
 pub use scoped::Db;
@@ -16,7 +17,16 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Opens a pool on `url`.
 pub async fn connect(url: &str) -> Result<PgPool, sqlx::Error> {
-    let options = PgConnectOptions::from_str(url)?.application_name("tidtam");
+    connect_with(url, false).await
+}
+
+/// Opens a pool on `url`; `pgbouncer`: no statement cache, since PgBouncer in
+/// transaction mode may give each transaction another server connection.
+pub async fn connect_with(url: &str, pgbouncer: bool) -> Result<PgPool, sqlx::Error> {
+    let mut options = PgConnectOptions::from_str(url)?.application_name("tidtam");
+    if pgbouncer {
+        options = options.statement_cache_capacity(0);
+    }
     PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(10))

@@ -9,17 +9,54 @@
 //! of the connection, and the same code works behind PgBouncer in transaction
 //! pooling mode.
 
+use super::replicas::Replicas;
 use futures_util::future::BoxFuture;
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use sqlx::error::BoxDynError;
+use sqlx::postgres::PgArguments;
 use sqlx::postgres::{PgQueryResult, PgRow, PgStatement, PgTypeInfo};
 use sqlx::{Describe, Either, Execute, Executor, PgPool, Postgres, Transaction};
 use std::sync::Arc;
+
+/// A statement sent unnamed when `.1` is set: PgBouncer in transaction mode
+/// may hand the next transaction another server, where a named statement
+/// prepared here would not exist.
+struct Unnamed<E>(E, bool);
+
+impl<'q, E: Execute<'q, Postgres>> Execute<'q, Postgres> for Unnamed<E> {
+    fn sql(&self) -> &'q str {
+        self.0.sql()
+    }
+
+    fn statement(&self) -> Option<&PgStatement<'q>> {
+        self.0.statement()
+    }
+
+    fn take_arguments(&mut self) -> Result<Option<PgArguments>, BoxDynError> {
+        self.0.take_arguments()
+    }
+
+    fn persistent(&self) -> bool {
+        !self.1 && self.0.persistent()
+    }
+}
 
 /// A pool seen through one caller's scope.
 #[derive(Clone)]
 pub struct Db {
     pool: PgPool,
     begin: Arc<str>,
+    /// Where single statements (reads) go: a replica, else the primary.
+    read: Option<ReadFrom>,
+    /// Behind PgBouncer in transaction mode: no named prepared statements.
+    unnamed: bool,
+}
+
+#[derive(Clone)]
+struct ReadFrom {
+    replicas: Arc<Replicas>,
+    index: usize,
+    pool: PgPool,
 }
 
 impl Db {
@@ -28,7 +65,43 @@ impl Db {
         Db {
             pool,
             begin: begin.into(),
+            read: None,
+            unnamed: false,
         }
+    }
+
+    /// Reads from a replica that has replayed `min_lsn` (the caller's own
+    /// last write), if one is fresh enough; transactions stay on the primary.
+    pub fn reading_from(mut self, replicas: &Arc<Replicas>, min_lsn: Option<u64>) -> Self {
+        self.read = replicas.pick(min_lsn).map(|(index, pool)| ReadFrom {
+            replicas: replicas.clone(),
+            index,
+            pool,
+        });
+        self
+    }
+
+    /// Sends every statement unnamed (PgBouncer in transaction pooling mode).
+    pub fn unnamed(mut self, unnamed: bool) -> Self {
+        self.unnamed = unnamed;
+        self
+    }
+
+    /// Whether reads go to a replica.
+    pub fn reads_from_replica(&self) -> bool {
+        self.read.is_some()
+    }
+
+    /// A transaction for one read: on the replica, or on the primary when
+    /// the replica fails (the replica is then skipped until it is back).
+    async fn begin_read(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        if let Some(read) = &self.read {
+            match read.pool.begin_with(self.begin.to_string()).await {
+                Ok(tx) => return Ok(tx),
+                Err(e) => read.replicas.mark_down(read.index, &e),
+            }
+        }
+        self.begin().await
     }
 
     /// Begins a transaction in the caller's scope.
@@ -62,7 +135,8 @@ impl<'c> Executor<'c> for &'c Db {
         // The rows are gathered before the transaction ends; every caller
         // collects them anyway (fetch_all, fetch_one).
         let rows = async move {
-            let mut tx = self.begin().await?;
+            let mut tx = self.begin_read().await?;
+            let query = Unnamed(query, self.unnamed);
             let rows: Vec<_> = (&mut *tx).fetch_many(query).try_collect().await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(stream::iter(rows.into_iter().map(Ok)))
@@ -79,8 +153,10 @@ impl<'c> Executor<'c> for &'c Db {
         E: 'q + Execute<'q, Postgres>,
     {
         Box::pin(async move {
-            let mut tx = self.begin().await?;
-            let row = (&mut *tx).fetch_optional(query).await?;
+            let mut tx = self.begin_read().await?;
+            let row = (&mut *tx)
+                .fetch_optional(Unnamed(query, self.unnamed))
+                .await?;
             tx.commit().await?;
             Ok(row)
         })

@@ -143,6 +143,33 @@ pub fn prepare(request: Request, pool: &PgPool, access: Access) -> Request {
     prepare_with_timeout(request, pool, access, STATEMENT_TIMEOUT)
 }
 
+/// Where and how a request's statements run.
+#[derive(Clone)]
+pub struct RequestOptions {
+    /// How long one SQL statement may run.
+    pub statement_timeout: std::time::Duration,
+    /// Read replicas; a query (never a mutation) reads from one of them.
+    pub replicas: Option<std::sync::Arc<crate::db::replicas::Replicas>>,
+    /// Whether the request only reads (a query).
+    pub read_only: bool,
+    /// The caller's own last write: read from a replica that has it.
+    pub min_lsn: Option<u64>,
+    /// Behind PgBouncer in transaction mode.
+    pub pgbouncer: bool,
+}
+
+impl Default for RequestOptions {
+    fn default() -> Self {
+        RequestOptions {
+            statement_timeout: STATEMENT_TIMEOUT,
+            replicas: None,
+            read_only: false,
+            min_lsn: None,
+            pgbouncer: false,
+        }
+    }
+}
+
 /// [`prepare`] with a statement timeout of the caller's choosing.
 pub fn prepare_with_timeout(
     request: Request,
@@ -150,6 +177,21 @@ pub fn prepare_with_timeout(
     access: Access,
     statement_timeout: std::time::Duration,
 ) -> Request {
+    let options = RequestOptions {
+        statement_timeout,
+        ..Default::default()
+    };
+    prepare_with(request, pool, access, &options)
+}
+
+/// [`prepare`] with every option.
+pub fn prepare_with(
+    request: Request,
+    pool: &PgPool,
+    access: Access,
+    options: &RequestOptions,
+) -> Request {
+    let statement_timeout = options.statement_timeout;
     // Administrators import national e-LAAS files through the API.
     let timeout = if access.role() == Some(crate::auth::Role::Admin) {
         statement_timeout.max(ADMIN_STATEMENT_TIMEOUT)
@@ -157,7 +199,10 @@ pub fn prepare_with_timeout(
         statement_timeout
     };
     let begin = crate::auth::session::begin_statement(&access, timeout);
-    let db = Db::new(pool.clone(), begin);
+    let mut db = Db::new(pool.clone(), begin).unnamed(options.pgbouncer);
+    if let (Some(replicas), true) = (&options.replicas, options.read_only) {
+        db = db.reading_from(replicas, options.min_lsn);
+    }
     with_loaders(request, &db).data(db).data(access)
 }
 

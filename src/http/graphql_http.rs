@@ -188,6 +188,24 @@ impl Caller {
         }
     }
 
+    /// The caller's own last write (read-your-writes), from the header or the cookie.
+    fn min_lsn(&self) -> Option<u64> {
+        let header = self
+            .headers
+            .get("x-tidtam-min-lsn")
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::db::replicas::parse_lsn);
+        header.or_else(|| {
+            self.headers
+                .get_all(header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(';'))
+                .find_map(|c| c.trim().strip_prefix("tidtam_lsn="))
+                .and_then(crate::db::replicas::parse_lsn)
+        })
+    }
+
     /// The rate-limit key: the token, else the client address.
     fn rate_key(&self, access: &Access) -> String {
         match (access.token_id, self.peer) {
@@ -275,7 +293,7 @@ async fn run(
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let access = match crate::auth::authenticate(&state.pool, authorization).await {
+    let access = match authenticate(state, authorization).await {
         Ok(access) => access,
         Err(e @ AppError::Unauthenticated(_)) => {
             let mut response = refusal(media, StatusCode::UNAUTHORIZED, e);
@@ -289,12 +307,15 @@ async fn run(
     if let Err(wait) = state.limits.rate.check(&caller.rate_key(&access)) {
         return refused(rate_limited(media, wait));
     }
-    let request = crate::graphql::prepare_with_timeout(
-        request,
-        &state.pool,
-        access,
-        state.limits.statement_timeout,
-    );
+    let kind = operation_type(&request);
+    let options = crate::graphql::RequestOptions {
+        statement_timeout: state.limits.statement_timeout,
+        replicas: state.replicas.clone(),
+        read_only: kind == Some(OperationType::Query),
+        min_lsn: caller.min_lsn(),
+        pgbouncer: state.pgbouncer,
+    };
+    let request = crate::graphql::prepare_with(request, &state.pool, access, &options);
     let response: Response =
         match tokio::time::timeout(state.limits.request_timeout, state.schema.execute(request))
             .await
@@ -323,10 +344,47 @@ async fn run(
     } else {
         Outcome::Error
     };
-    (
-        respond(media, body, request_error, StatusCode::OK, cache),
-        outcome,
-    )
+    let mut answer = respond(media, body, request_error, StatusCode::OK, cache);
+    if kind == Some(OperationType::Mutation) {
+        mark_write(state, &mut answer).await;
+    }
+    (answer, outcome)
+}
+
+/// The caller's token, checked on the primary; while the primary is down, on
+/// a replica (accounts are replicated), so that reads go on.
+async fn authenticate(state: &AppState, authorization: Option<&str>) -> Result<Access, AppError> {
+    match crate::auth::authenticate(&state.pool, authorization).await {
+        Err(AppError::Database(e)) if crate::error::unavailable(&e) => {
+            match state.replicas.as_ref().and_then(|r| r.pick(None)) {
+                Some((_, replica)) => crate::auth::authenticate(&replica, authorization).await,
+                None => Err(AppError::Database(e)),
+            }
+        }
+        other => other,
+    }
+}
+
+/// Read-your-writes: after a mutation, the primary's WAL position goes back
+/// as `x-tidtam-lsn` and a cookie; a caller that sends it again (header
+/// `x-tidtam-min-lsn`, or the cookie) reads only from a replica that has
+/// replayed it, else from the primary.
+async fn mark_write(state: &AppState, response: &mut HttpResponse) {
+    let Some(replicas) = &state.replicas else {
+        return;
+    };
+    let Some(lsn) = replicas.primary_lsn().await else {
+        return;
+    };
+    let text = crate::db::replicas::format_lsn(lsn);
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&text) {
+        headers.insert("x-tidtam-lsn", v);
+    }
+    let cookie = format!("tidtam_lsn={text}; Path=/; Max-Age=300; HttpOnly; SameSite=Strict");
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        headers.append(header::SET_COOKIE, v);
+    }
 }
 
 /// A persisted-query refusal: a request error (no `data`).

@@ -38,6 +38,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub draining: Draining,
     pub persisted: Arc<persisted::Persisted>,
+    /// Read replicas (`DATABASE_READ_URL`), if any.
+    pub replicas: Option<Arc<crate::db::replicas::Replicas>>,
+    /// Behind PgBouncer in transaction mode (`TIDTAM_PGBOUNCER`).
+    pub pgbouncer: bool,
 }
 
 impl AppState {
@@ -50,6 +54,8 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             draining: Draining::default(),
             persisted: Arc::new(persisted::Persisted::new(false)),
+            replicas: None,
+            pgbouncer: false,
         }
     }
 }
@@ -123,11 +129,17 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
         .map(|m| m.version)
         .max()
         .unwrap_or(0);
-    let applied = sqlx::query_scalar::<_, Option<i64>>(
-        "SELECT max(version) FROM _sqlx_migrations WHERE success",
-    )
-    .fetch_one(&state.pool)
-    .await;
+    // The simple query protocol: one message, safe behind PgBouncer.
+    let applied = sqlx::raw_sql("SELECT max(version)::text FROM _sqlx_migrations WHERE success")
+        .fetch_one(&state.pool)
+        .await
+        .map(|row| {
+            use sqlx::Row;
+            row.try_get::<Option<String>, _>(0)
+                .ok()
+                .flatten()
+                .and_then(|v| v.parse::<i64>().ok())
+        });
     match applied {
         Ok(Some(v)) if v >= newest => (StatusCode::OK, "ready"),
         Ok(_) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending"),
@@ -145,15 +157,36 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(),
+        state.metrics.render() + &replica_metrics(&state),
     )
 }
 
+/// The replicas' lines of `/metrics`: which are in use, and how many reads
+/// had to fall back to the primary.
+fn replica_metrics(state: &AppState) -> String {
+    let Some(replicas) = &state.replicas else {
+        return String::new();
+    };
+    let mut out = String::from(
+        "# HELP tidtam_replica_fallbacks Reads that fell back to the primary because a replica failed.\n\
+         # TYPE tidtam_replica_fallbacks counter\n",
+    );
+    out.push_str(&format!(
+        "tidtam_replica_fallbacks_total {}\n",
+        replicas.fallbacks()
+    ));
+    out.push_str("# HELP tidtam_replica_in_use Whether a read replica is answering and fresh enough.\n# TYPE tidtam_replica_in_use gauge\n");
+    for (name, up) in replicas.status() {
+        out.push_str(&format!(
+            "tidtam_replica_in_use{{replica=\"{name}\"}} {}\n",
+            u8::from(up)
+        ));
+    }
+    out
+}
+
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match sqlx::query_scalar::<_, i32>("SELECT 1")
-        .fetch_one(&state.pool)
-        .await
-    {
+    match sqlx::raw_sql("SELECT 1").execute(&state.pool).await {
         Ok(_) => (StatusCode::OK, "ok"),
         Err(e) => {
             tracing::warn!(error = %e, "health check failed");

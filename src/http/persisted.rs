@@ -102,11 +102,14 @@ impl Persisted {
         if self.only {
             return Err(PersistedError::Required);
         }
-        sqlx::query_scalar("SELECT query FROM persisted_queries WHERE sha256 = $1")
+        // In a transaction: safe behind PgBouncer in transaction mode.
+        let mut tx = pool.begin().await?;
+        let found = sqlx::query_scalar("SELECT query FROM persisted_queries WHERE sha256 = $1")
             .bind(hash)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(PersistedError::NotFound)
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        found.ok_or(PersistedError::NotFound)
     }
 }
 
@@ -130,12 +133,14 @@ fn hash_of(request: &Request) -> Result<Option<String>, PersistedError> {
 }
 
 async fn store(pool: &PgPool, hash: &str, query: &str) -> Result<(), PersistedError> {
+    let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO persisted_queries (sha256, query) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
     .bind(hash)
     .bind(query)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(())
 }
