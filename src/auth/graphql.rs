@@ -279,7 +279,7 @@ impl AuthMutation {
         input: NewAccountInput,
     ) -> async_graphql::Result<Viewer> {
         let account = store::add_account(
-            accounts_pool(ctx)?,
+            &crate::db::Db::plain(accounts_pool(ctx)?),
             NewAccount {
                 username: &input.username,
                 display_name: &input.display_name,

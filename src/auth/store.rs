@@ -2,6 +2,7 @@
 //! in a caller's scope: the request role may not read `accounts` at all.
 
 use super::{password, token, Account, Role};
+use crate::db::Db;
 use crate::error::{codes, AppError, AppResult};
 use chrono::{DateTime, Utc};
 use sqlx::{PgExecutor, PgPool};
@@ -52,7 +53,7 @@ pub async fn check_password(
     let found: Option<AccountWithHash> =
         sqlx::query_as(include_str!("sql/account_for_sign_in.sql"))
             .bind(username.trim().to_lowercase())
-            .fetch_optional(pool)
+            .fetch_optional(&Db::plain(pool))
             .await?;
     let Some(found) = found else {
         return Ok(None);
@@ -165,7 +166,7 @@ fn account_error(e: sqlx::Error, new: &NewAccount<'_>) -> AppError {
 pub async fn account_by_username(pool: &PgPool, username: &str) -> AppResult<Option<Account>> {
     Ok(sqlx::query_as(include_str!("sql/account_by_username.sql"))
         .bind(username.trim().to_lowercase())
-        .fetch_optional(pool)
+        .fetch_optional(&Db::plain(pool))
         .await?)
 }
 
@@ -192,7 +193,7 @@ pub async fn create_token(
         .bind(name.trim())
         .bind(token::digest(&secret))
         .bind(lifetime.as_secs_f64())
-        .fetch_one(pool)
+        .fetch_one(&Db::plain(pool))
         .await?;
     Ok((secret, info))
 }
@@ -208,7 +209,7 @@ pub async fn revoke_token(
         .bind(id)
         .bind(account_id)
         .bind(any)
-        .fetch_optional(pool)
+        .fetch_optional(&Db::plain(pool))
         .await?
         .ok_or_else(|| AppError::NotFound(format!("live token {id} of this account")))
 }
@@ -224,7 +225,7 @@ pub async fn tokens_of(
         .bind(account_id)
         .bind(after)
         .bind(limit)
-        .fetch_all(pool)
+        .fetch_all(&Db::plain(pool))
         .await?)
 }
 
@@ -233,7 +234,7 @@ pub async fn disable_account(pool: &PgPool, username: &str) -> AppResult<bool> {
     let before = account_by_username(pool, username).await?;
     sqlx::query(include_str!("sql/disable_account.sql"))
         .bind(username.trim().to_lowercase())
-        .execute(pool)
+        .execute(&Db::plain(pool))
         .await?;
     Ok(before.is_some())
 }

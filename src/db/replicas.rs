@@ -114,6 +114,12 @@ impl Replicas {
         })
     }
 
+    /// Every replica's pool, in use or not (the last resort of a read while
+    /// the primary is down).
+    pub fn all(&self) -> Vec<PgPool> {
+        self.replicas.iter().map(|r| r.pool.clone()).collect()
+    }
+
     /// A replica failed a read: skip it until the watcher sees it again.
     pub fn mark_down(&self, index: usize, error: &sqlx::Error) {
         if let Some(r) = self.replicas.get(index) {

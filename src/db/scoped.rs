@@ -50,6 +50,8 @@ pub struct Db {
     read: Option<ReadFrom>,
     /// Behind PgBouncer in transaction mode: no named prepared statements.
     unnamed: bool,
+    /// The replicas, to read from when the primary is down.
+    replicas: Option<Arc<Replicas>>,
 }
 
 #[derive(Clone)]
@@ -67,7 +69,14 @@ impl Db {
             begin: begin.into(),
             read: None,
             unnamed: false,
+            replicas: None,
         }
+    }
+
+    /// The server's own statements (no caller's scope), each in its own
+    /// transaction: safe behind PgBouncer in transaction mode.
+    pub fn plain(pool: &PgPool) -> Self {
+        Db::new(pool.clone(), "BEGIN".into())
     }
 
     /// Reads from a replica that has replayed `min_lsn` (the caller's own
@@ -78,6 +87,7 @@ impl Db {
             index,
             pool,
         });
+        self.replicas = Some(replicas.clone());
         self
     }
 
@@ -101,7 +111,20 @@ impl Db {
                 Err(e) => read.replicas.mark_down(read.index, &e),
             }
         }
-        self.begin().await
+        let primary = self.begin().await;
+        match (&primary, &self.replicas) {
+            // The primary is down (restarting, failing over): a replica,
+            // however far behind, answers a read better than an error.
+            (Err(e), Some(replicas)) if crate::error::unavailable(e) => {
+                for pool in replicas.all() {
+                    if let Ok(tx) = pool.begin_with(self.begin.to_string()).await {
+                        return Ok(tx);
+                    }
+                }
+                primary
+            }
+            _ => primary,
+        }
     }
 
     /// Begins a transaction in the caller's scope.

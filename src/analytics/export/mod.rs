@@ -337,7 +337,7 @@ async fn elaas_history(analytics: &Analytics, f: &ExportFilter) -> AppResult<Dat
         .bind(f.fiscal_year)
         .bind(&f.province_code)
         .bind(&f.organisation_code)
-        .fetch_all(analytics.pool())
+        .fetch_all(&crate::db::Db::plain(analytics.pool()))
         .await?;
     let fiscal_year = f.fiscal_year;
     analytics
