@@ -604,3 +604,123 @@ async fn two_servers_on_a_primary_a_replica_and_pgbouncer_survive_failures() {
     );
     assert_eq!(stored, "completed หลังเริ่มระบบใหม่");
 }
+
+/// Runs wrk against `bases` at once (connections split between them) and
+/// returns the summed requests per second and the worst p99 (ms).
+fn wrk(bases: &[String], body: &Path, connections: usize, seconds: u32) -> (f64, f64) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/load/post.lua");
+    let runs: Vec<_> = bases
+        .iter()
+        .map(|base| {
+            Command::new("wrk")
+                .args([
+                    "-t1",
+                    &format!("-c{}", connections / bases.len()),
+                    &format!("-d{seconds}s"),
+                ])
+                .arg("-s")
+                .arg(&script)
+                .arg(format!("{base}/graphql"))
+                .arg("--")
+                .arg(body)
+                .output()
+        })
+        .collect::<Vec<_>>();
+    let mut rps = 0.0;
+    let mut p99: f64 = 0.0;
+    for run in runs {
+        let out = run.expect("wrk (apt-get install wrk)");
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("RESULT"))
+            .unwrap_or_else(|| panic!("{text}"));
+        let field = |name: &str| -> f64 {
+            line.split_whitespace()
+                .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0.0)
+        };
+        assert_eq!(field("errors_status"), 0.0, "{line}");
+        rps += field("rps");
+        p99 = p99.max(field("p99_ms"));
+    }
+    (rps, p99)
+}
+
+/// The load run of BENCHMARKS.md ("Two processes on a replica"): the same
+/// query mix against one server process, then against two, on the same
+/// primary, replica and PgBouncer. Not a test of speed: a load tool run by
+/// hand, `cargo test --release --test topology -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a load run for BENCHMARKS.md, by hand"]
+async fn load_on_one_process_and_on_two() {
+    let Some(bin) = bin_dir() else {
+        eprintln!("skipped: PostgreSQL's server programs are not installed");
+        return;
+    };
+    let mut t = tokio::task::spawn_blocking(move || Topology::build(bin))
+        .await
+        .unwrap();
+    let (one, two) = (free_port(), free_port());
+    t.start_server(one);
+    t.start_server(two);
+    let bases = [
+        format!("http://127.0.0.1:{one}"),
+        format!("http://127.0.0.1:{two}"),
+    ];
+    for base in &bases {
+        wait_for(Duration::from_secs(60), "a server ready", async || {
+            replica_in_use(base).await == Some(true)
+        })
+        .await;
+    }
+    let mix = [
+        (
+            "tracking report",
+            include_str!("../queries/tracking-report.graphql"),
+            json!({"fiscalYear": 2564, "provinceCode": "71"}),
+        ),
+        (
+            "project report list",
+            include_str!("../queries/project-report-list.graphql"),
+            json!({}),
+        ),
+        (
+            "league table",
+            include_str!("../queries/league-table.graphql"),
+            json!({}),
+        ),
+    ];
+    println!("| query | clients | one process req/s | two processes req/s | ratio | p99 one / two (ms) |");
+    println!("|---|---|---|---|---|---|");
+    for (name, query, variables) in mix {
+        let body = t.dir.join("body.json");
+        std::fs::write(
+            &body,
+            json!({"query": query, "variables": variables}).to_string(),
+        )
+        .unwrap();
+        let warm = bases.to_vec();
+        let b = body.clone();
+        tokio::task::spawn_blocking(move || wrk(&warm, &b, 2, 2))
+            .await
+            .unwrap();
+        for clients in [8, 32] {
+            let (one_base, both) = (vec![bases[0].clone()], bases.to_vec());
+            let b = body.clone();
+            let (alone, p_alone) =
+                tokio::task::spawn_blocking(move || wrk(&one_base, &b, clients, 10))
+                    .await
+                    .unwrap();
+            let b = body.clone();
+            let (pair, p_pair) = tokio::task::spawn_blocking(move || wrk(&both, &b, clients, 10))
+                .await
+                .unwrap();
+            println!(
+                "| {name} | {clients} | {alone:.0} | {pair:.0} | {:.2} | {p_alone:.1} / {p_pair:.1} |",
+                pair / alone
+            );
+        }
+    }
+}
