@@ -490,3 +490,34 @@ async fn elaas_items_lead_back_to_approvals_and_the_calendar_is_readable() {
         json!({"stage": "budget_approval", "dueOnBE": "31/10/2563"})
     );
 }
+
+#[tokio::test]
+async fn a_count_only_page_counts_without_rows() {
+    let db = TestDb::demo().await;
+    let data = db
+        .graphql_ok(
+            r#"{ organisations(filter: {provinceCode: "71"}, first: 10) { nodes { code
+                   count: budgetApprovals(filter: {fiscalYear: 2564}, first: 0) { totalCount edges { cursor } }
+                   all: budgetApprovals(filter: {fiscalYear: 2564}, first: 50) { totalCount edges { cursor } } } } }"#,
+            serde_json::json!({}),
+        )
+        .await;
+    let nodes = data["organisations"]["nodes"].as_array().unwrap();
+    assert!(nodes
+        .iter()
+        .any(|n| n["all"]["totalCount"].as_i64() > Some(0)));
+    for n in nodes {
+        assert_eq!(
+            n["count"]["totalCount"], n["all"]["totalCount"],
+            "{}",
+            n["code"]
+        );
+        assert_eq!(n["count"]["edges"].as_array().map(Vec::len), Some(0));
+        assert_eq!(
+            n["all"]["edges"].as_array().map(Vec::len),
+            n["all"]["totalCount"]
+                .as_u64()
+                .map(|t| (t as usize).min(50))
+        );
+    }
+}

@@ -239,7 +239,10 @@ impl Topology {
     /// A Tidtam process behind PgBouncer, reading from the replica.
     fn start_server(&mut self, port: u16) {
         let log = std::fs::File::create(self.dir.join(format!("tidtam-{port}.log"))).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_tidtam"))
+        // TIDTAM_BIN: another build of the server (the load run uses release).
+        let binary =
+            std::env::var("TIDTAM_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_tidtam").into());
+        let child = Command::new(binary)
             .args([
                 "demo",
                 "--listen",
@@ -651,7 +654,7 @@ fn wrk(bases: &[String], body: &Path, connections: usize, seconds: u32) -> (f64,
 /// The load run of BENCHMARKS.md ("Two processes on a replica"): the same
 /// query mix against one server process, then against two, on the same
 /// primary, replica and PgBouncer. Not a test of speed: a load tool run by
-/// hand, `cargo test --release --test topology -- --ignored --nocapture`.
+/// hand: `TIDTAM_BIN=target/release/tidtam cargo test --test topology -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a load run for BENCHMARKS.md, by hand"]
 async fn load_on_one_process_and_on_two() {

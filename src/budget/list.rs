@@ -135,12 +135,35 @@ impl Loader<OrgApprovalsKey> for ApprovalsOfOrganisation {
     }
 }
 
+/// Only how many approvals each organisation has (`first: 0 { totalCount }`,
+/// as province lists ask): a grouped count, no rows.
+async fn counts_of_organisations(
+    pool: &Db,
+    orgs: &[i64],
+    filter: &ApprovalFilter,
+) -> Result<HashMap<i64, (Vec<BudgetApproval>, i64)>, sqlx::Error> {
+    let mut qb = QueryBuilder::<Postgres>::new(
+        "SELECT f.organisation_id, count(*) FROM approval_facts f WHERE f.organisation_id = ANY(",
+    );
+    qb.push_bind(orgs.to_vec()).push(")");
+    filter.push_where(&mut qb);
+    qb.push(" GROUP BY f.organisation_id");
+    let counts: Vec<(i64, i64)> = qb.build_query_as().fetch_all(pool).await?;
+    Ok(counts
+        .into_iter()
+        .map(|(org, n)| (org, (Vec::new(), n)))
+        .collect())
+}
+
 async fn paged_of_organisations(
     pool: &Db,
     orgs: &[i64],
     filter: &ApprovalFilter,
     page: Page,
 ) -> Result<HashMap<i64, (Vec<BudgetApproval>, i64)>, sqlx::Error> {
+    if page.limit == 0 && page.after_id.is_none() {
+        return counts_of_organisations(pool, orgs, filter).await;
+    }
     let after = page.after_id.unwrap_or(0);
     let mut qb = QueryBuilder::<Postgres>::new(format!(
         "SELECT * FROM (SELECT {COLUMNS}, count(*) OVER (PARTITION BY f.organisation_id) AS total, \
