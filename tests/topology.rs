@@ -710,7 +710,8 @@ async fn load_on_one_process_and_on_two() {
             .await
             .unwrap();
         for clients in [8, 32] {
-            let (one_base, both) = (vec![bases[0].clone()], bases.to_vec());
+            // Two wrk processes either way, so the load generator is the same.
+            let (one_base, both) = (vec![bases[0].clone(), bases[0].clone()], bases.to_vec());
             let b = body.clone();
             let (alone, p_alone) =
                 tokio::task::spawn_blocking(move || wrk(&one_base, &b, clients, 10))
