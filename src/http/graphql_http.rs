@@ -157,18 +157,35 @@ fn build(body: Body) -> Result<Request, &'static str> {
     Ok(request)
 }
 
-/// The type of the operation the request would run, if the document parses.
-fn operation_type(request: &Request) -> Option<OperationType> {
-    let doc = async_graphql::parser::parse_query(&request.query).ok()?;
+/// The operation a request would run, read from its document once.
+struct Operation {
+    /// For metrics and logs: the name asked for, else the name of the
+    /// document's only operation.
+    name: Option<String>,
+    /// Query, mutation or subscription, if the document parses and names one.
+    kind: Option<OperationType>,
+}
+
+fn operation_of(request: &Request) -> Operation {
+    let asked = request.operation_name.clone();
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+        return Operation {
+            name: asked,
+            kind: None,
+        };
+    };
     let ops: Vec<_> = doc.operations.iter().collect();
-    let chosen = match &request.operation_name {
+    let chosen = match &asked {
         Some(name) => ops
             .into_iter()
             .find(|(n, _)| n.map(|n| n.as_str()) == Some(name.as_str())),
         None if ops.len() == 1 => ops.into_iter().next(),
         None => None,
     };
-    chosen.map(|(_, op)| op.node.ty)
+    Operation {
+        name: asked.or_else(|| chosen.and_then(|(n, _)| n.map(|n| n.to_string()))),
+        kind: chosen.map(|(_, op)| op.node.ty),
+    }
 }
 
 /// Who is calling: the account of the bearer token, or nobody.
@@ -227,20 +244,6 @@ fn refusal(media: Media, status: StatusCode, error: AppError) -> HttpResponse {
     response
 }
 
-/// The operation's name, for metrics and logs: the one asked for, else the
-/// name of the document's only operation.
-fn operation_name(request: &Request) -> Option<String> {
-    if let Some(name) = &request.operation_name {
-        return Some(name.clone());
-    }
-    let doc = async_graphql::parser::parse_query(&request.query).ok()?;
-    let mut ops = doc.operations.iter();
-    match (ops.next(), ops.next()) {
-        (Some((name, _)), None) => name.map(|n| n.to_string()),
-        _ => None,
-    }
-}
-
 async fn execute(
     state: &AppState,
     caller: Caller,
@@ -251,7 +254,10 @@ async fn execute(
     let started = std::time::Instant::now();
     let mut request = request;
     let resolved = state.persisted.resolve(&state.pool, &mut request).await;
-    let operation = operation_name(&request);
+    let Operation {
+        name: operation,
+        kind,
+    } = operation_of(&request);
     let span = tracing::info_span!(
         "graphql",
         operation = operation.as_deref().unwrap_or("anonymous"),
@@ -259,12 +265,13 @@ async fn execute(
     );
     let (response, outcome) = match resolved {
         Err(e) => (persisted_refusal(media, e), Outcome::Refused),
-        Ok(()) if get && operation_type(&request) == Some(OperationType::Mutation) => {
+        // GET runs queries only (also when the document came by its hash).
+        Ok(()) if get && kind == Some(OperationType::Mutation) => {
             (mutation_over_get(), Outcome::Refused)
         }
         Ok(()) => {
             use tracing::Instrument;
-            run(state, caller, media, request, get)
+            run(state, caller, media, request, kind, get)
                 .instrument(span)
                 .await
         }
@@ -286,6 +293,7 @@ async fn run(
     caller: Caller,
     media: Media,
     request: Request,
+    kind: Option<OperationType>,
     get: bool,
 ) -> (HttpResponse, Outcome) {
     let refused = |r: HttpResponse| (r, Outcome::Refused);
@@ -307,7 +315,6 @@ async fn run(
     if let Err(wait) = state.limits.rate.check(&caller.rate_key(&access)) {
         return refused(rate_limited(media, wait));
     }
-    let kind = operation_type(&request);
     let options = crate::graphql::RequestOptions {
         statement_timeout: state.limits.statement_timeout,
         replicas: state.replicas.clone(),
@@ -539,8 +546,5 @@ pub async fn get(
         Ok(r) => r,
         Err(why) => return request_error(media, StatusCode::BAD_REQUEST, why),
     };
-    if operation_type(&request) == Some(OperationType::Mutation) {
-        return mutation_over_get();
-    }
     execute(&state, Caller::new(&headers, peer), media, request, true).await
 }
