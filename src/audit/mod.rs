@@ -16,10 +16,3 @@ pub async fn begin(
     let db = ctx.data::<crate::db::Db>()?;
     db.begin().await.map_err(crate::error::internal)
 }
-
-/// The name the caller's changes are recorded under.
-pub fn actor_of(ctx: &async_graphql::Context<'_>) -> String {
-    ctx.data_opt::<crate::auth::Access>()
-        .map(|a| a.actor())
-        .unwrap_or_else(|| "anonymous".into())
-}

@@ -87,7 +87,7 @@ impl Viewer {
 
     /// Whether this account reads every organisation (analysts, administrators).
     async fn reads_all(&self) -> bool {
-        matches!(self.role, Role::CentralAnalyst | Role::Admin)
+        self.role.reads_all()
     }
 
     /// This account's tokens, newest last; the secrets are never shown again.

@@ -68,6 +68,11 @@ pub enum Role {
 }
 
 impl Role {
+    /// Whether the role reads every organisation in full (analysts, administrators).
+    pub fn reads_all(self) -> bool {
+        matches!(self, Role::CentralAnalyst | Role::Admin)
+    }
+
     /// The value stored in `accounts.role`.
     pub fn as_db(self) -> &'static str {
         match self {
@@ -171,7 +176,7 @@ impl Access {
 
     /// Reads every organisation in full.
     pub fn reads_all(&self) -> bool {
-        matches!(self.role(), Some(Role::CentralAnalyst | Role::Admin))
+        self.role().is_some_and(Role::reads_all)
     }
 
     /// The LAO this caller belongs to (officers and approvers).

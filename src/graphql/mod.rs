@@ -140,7 +140,7 @@ pub const ADMIN_STATEMENT_TIMEOUT: std::time::Duration = std::time::Duration::fr
 /// Makes a request run as `access`: every statement it runs carries the
 /// caller's scope (`Db`), the gate reads `Access`, and the loaders are fresh.
 pub fn prepare(request: Request, pool: &PgPool, access: Access) -> Request {
-    prepare_with_timeout(request, pool, access, STATEMENT_TIMEOUT)
+    prepare_with(request, pool, access, &RequestOptions::default())
 }
 
 /// Where and how a request's statements run.
@@ -168,20 +168,6 @@ impl Default for RequestOptions {
             pgbouncer: false,
         }
     }
-}
-
-/// [`prepare`] with a statement timeout of the caller's choosing.
-pub fn prepare_with_timeout(
-    request: Request,
-    pool: &PgPool,
-    access: Access,
-    statement_timeout: std::time::Duration,
-) -> Request {
-    let options = RequestOptions {
-        statement_timeout,
-        ..Default::default()
-    };
-    prepare_with(request, pool, access, &options)
 }
 
 /// [`prepare`] with every option.
