@@ -208,16 +208,11 @@ async fn handover(
     }
 }
 
+/// An export refused or failed, in the error shape of `/graphql` (the one
+/// mapping of `AppError`: its code, field and Thai message; a database error's
+/// text goes to the log, not to the caller).
 fn error(status: StatusCode, e: AppError) -> Response {
-    let body = serde_json::json!({
-        "errors": [{ "message": e.to_string(), "extensions": { "code": e.code() } }]
-    });
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        body.to_string(),
-    )
-        .into_response()
+    super::graphql_http::refusal(super::graphql_http::Media::Json, status, e)
 }
 
 /// Streams the file: polars writes into a channel from a blocking thread.

@@ -234,7 +234,7 @@ impl Caller {
 }
 
 /// An error refused before the operation runs, with its HTTP status.
-fn refusal(media: Media, status: StatusCode, error: AppError) -> HttpResponse {
+pub(super) fn refusal(media: Media, status: StatusCode, error: AppError) -> HttpResponse {
     use async_graphql::ErrorExtensions;
     let e = error.extend();
     let mut server_error = ServerError::new(e.message, None);
