@@ -176,6 +176,7 @@ macro_rules! column {
         )
     };
 }
+pub(crate) use column;
 
 fn facts_frame(rows: &[FactRow]) -> PolarsResult<DataFrame> {
     let mut columns = vec![

@@ -3,7 +3,7 @@
 //! CSV (UTF-8 with a BOM, so Excel shows Thai). Money is exact: Decimal(14, 2)
 //! in Parquet, `1234.50` in CSV. Columns are documented in docs/bi.md.
 
-use super::frames::{YearFrames, SOURCES};
+use super::frames::{column, YearFrames, SOURCES};
 use super::{scores, tracking, Analytics};
 use crate::error::{AppError, AppResult};
 use polars::prelude::*;
@@ -190,9 +190,6 @@ fn facts(frames: &YearFrames, f: &ExportFilter) -> PolarsResult<DataFrame> {
     df.select(order)
 }
 
-/// A count column of the tracking report.
-type Count = fn(&tracking::TrackingRow) -> i64;
-
 fn tracking_frame(frames: &YearFrames, f: &ExportFilter) -> PolarsResult<DataFrame> {
     let report = tracking::compute(frames, f.province_code.as_deref())?;
     let rows: Vec<_> = report
@@ -206,32 +203,12 @@ fn tracking_frame(frames: &YearFrames, f: &ExportFilter) -> PolarsResult<DataFra
         .collect();
     let mut columns = vec![
         Column::new("fiscal_year".into(), vec![frames.fiscal_year; rows.len()]),
-        Column::new(
-            "organisation_code".into(),
-            rows.iter().map(|r| r.code.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "organisation_name".into(),
-            rows.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "province_code".into(),
-            rows.iter()
-                .map(|r| r.province_code.clone())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "kind".into(),
-            rows.iter().map(|r| r.kind.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "recording_done".into(),
-            rows.iter().map(|r| r.recording_done).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "strategies".into(),
-            rows.iter().map(|r| r.strategies).collect::<Vec<_>>(),
-        ),
+        column!(rows, "organisation_code", code),
+        column!(rows, "organisation_name", name),
+        column!(rows, "province_code", province_code),
+        column!(rows, "kind", kind),
+        column!(rows, "recording_done", recording_done),
+        column!(rows, "strategies", strategies),
     ];
     for year in &years {
         columns.push(Column::new(
@@ -241,25 +218,16 @@ fn tracking_frame(frames: &YearFrames, f: &ExportFilter) -> PolarsResult<DataFra
                 .collect::<Vec<_>>(),
         ));
     }
-    let counts: [(&str, Count); 7] = [
-        ("projects_added", |r| r.projects_added),
-        ("budget_approved", |r| r.budget_approved),
-        ("reported", |r| r.reported),
-        ("contracted", |r| r.contracted),
-        ("disbursed", |r| r.disbursed),
-        ("fully_disbursed", |r| r.fully_disbursed),
-        ("completed", |r| r.completed),
-    ];
-    columns.push(Column::new(
-        "plan_approved".into(),
-        rows.iter().map(|r| r.plan_approved).collect::<Vec<_>>(),
-    ));
-    for (name, get) in counts {
-        columns.push(Column::new(
-            name.into(),
-            rows.iter().map(|r| get(r)).collect::<Vec<_>>(),
-        ));
-    }
+    columns.push(column!(rows, "plan_approved", plan_approved));
+    columns.extend([
+        column!(rows, "projects_added", projects_added),
+        column!(rows, "budget_approved", budget_approved),
+        column!(rows, "reported", reported),
+        column!(rows, "contracted", contracted),
+        column!(rows, "disbursed", disbursed),
+        column!(rows, "fully_disbursed", fully_disbursed),
+        column!(rows, "completed", completed),
+    ]);
     DataFrame::new_infer_height(columns)
 }
 
@@ -275,36 +243,12 @@ fn scores_frame(frames: &YearFrames, f: &ExportFilter) -> PolarsResult<DataFrame
         .collect();
     let mut columns = vec![
         Column::new("fiscal_year".into(), vec![frames.fiscal_year; scores.len()]),
-        Column::new(
-            "organisation_code".into(),
-            scores.iter().map(|s| s.code.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "organisation_name".into(),
-            scores.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "province_code".into(),
-            scores
-                .iter()
-                .map(|s| s.province_code.clone())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "score".into(),
-            scores.iter().map(|s| s.score).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "rank_in_province".into(),
-            scores
-                .iter()
-                .map(|s| s.rank_in_province)
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "rank_in_nation".into(),
-            scores.iter().map(|s| s.rank_in_nation).collect::<Vec<_>>(),
-        ),
+        column!(scores, "organisation_code", code),
+        column!(scores, "organisation_name", name),
+        column!(scores, "province_code", province_code),
+        column!(scores, "score", score),
+        column!(scores, "rank_in_province", rank_in_province),
+        column!(scores, "rank_in_nation", rank_in_nation),
     ];
     for (i, name) in scores::COMPONENTS.iter().enumerate() {
         columns.push(Column::new(
@@ -345,26 +289,10 @@ async fn elaas_history(analytics: &Analytics, f: &ExportFilter) -> AppResult<Dat
             let date = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
             DataFrame::new_infer_height(vec![
                 Column::new("fiscal_year".into(), vec![fiscal_year; rows.len()]),
-                Column::new(
-                    "organisation_code".into(),
-                    rows.iter()
-                        .map(|r| r.organisation_code.clone())
-                        .collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "province_code".into(),
-                    rows.iter()
-                        .map(|r| r.province_code.clone())
-                        .collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "item_code".into(),
-                    rows.iter().map(|r| r.item_code.clone()).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "item_name".into(),
-                    rows.iter().map(|r| r.item_name.clone()).collect::<Vec<_>>(),
-                ),
+                column!(rows, "organisation_code", organisation_code),
+                column!(rows, "province_code", province_code),
+                column!(rows, "item_code", item_code),
+                column!(rows, "item_name", item_name),
                 Column::new(
                     "as_of".into(),
                     rows.iter().map(|r| date(r.as_of)).collect::<Vec<_>>(),
