@@ -37,6 +37,29 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
+/// A PostgreSQL or PgBouncer program, run as the `postgres` user when we are
+/// root (both refuse to run as root).
+fn as_postgres(program: &Path) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+/// Lets the `postgres` user own a folder, when we are root.
+fn give_to_postgres(dir: &Path) {
+    if is_root() {
+        Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(dir)
+            .status()
+            .unwrap();
+    }
+}
+
 /// The processes and folders of the topology, stopped and removed on drop.
 struct Topology {
     dir: PathBuf,
@@ -56,14 +79,7 @@ impl Topology {
         } else {
             self.bin.join(program)
         };
-        let mut cmd = if is_root() {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(&path);
-            c
-        } else {
-            Command::new(&path)
-        };
-        let out = cmd.args(args).output().expect(program);
+        let out = as_postgres(&path).args(args).output().expect(program);
         assert!(
             out.status.success(),
             "{program} {args:?}: {}{}",
@@ -124,13 +140,7 @@ impl Topology {
         let dir = std::env::temp_dir().join(format!("tidtam-topology-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        if is_root() {
-            Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(&dir)
-                .status()
-                .unwrap();
-        }
+        give_to_postgres(&dir);
         let mut t = Topology {
             dir,
             bin,
@@ -210,21 +220,8 @@ impl Topology {
             ),
         )
         .unwrap();
-        if is_root() {
-            Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(&self.dir)
-                .status()
-                .unwrap();
-        }
-        let mut cmd = if is_root() {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--", "/usr/sbin/pgbouncer"]);
-            c
-        } else {
-            Command::new("/usr/sbin/pgbouncer")
-        };
-        let child = cmd
+        give_to_postgres(&self.dir);
+        let child = as_postgres(Path::new("/usr/sbin/pgbouncer"))
             .arg(&ini)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -290,15 +287,7 @@ impl Drop for Topology {
         for cluster in ["replica", "primary"] {
             let data = self.dir.join(cluster);
             if data.exists() {
-                let mut cmd = if is_root() {
-                    let mut c = Command::new("runuser");
-                    c.args(["-u", "postgres", "--"])
-                        .arg(self.bin.join("pg_ctl"));
-                    c
-                } else {
-                    Command::new(self.bin.join("pg_ctl"))
-                };
-                let _ = cmd
+                let _ = as_postgres(&self.bin.join("pg_ctl"))
                     .args(["-D"])
                     .arg(&data)
                     .args(["-m", "immediate", "stop"])
@@ -328,6 +317,44 @@ async fn wait_for(limit: Duration, what: &str, mut ok: impl AsyncFnMut() -> bool
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// The topology with two Tidtam processes, both ready and reading from the
+/// replica; `None` (saying why) where the programs it needs are missing.
+async fn two_servers() -> Option<(Topology, [String; 2])> {
+    let Some(bin) = bin_dir() else {
+        eprintln!(
+            "skipped: PostgreSQL's server programs (initdb, pg_basebackup) are not installed"
+        );
+        return None;
+    };
+    if !Path::new("/usr/sbin/pgbouncer").exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run the topology test: install pgbouncer"
+        );
+        eprintln!("skipped: pgbouncer is not installed (apt-get install pgbouncer)");
+        return None;
+    }
+    let mut t = tokio::task::spawn_blocking(move || Topology::build(bin))
+        .await
+        .unwrap();
+    let ports = [free_port(), free_port()];
+    for port in ports {
+        t.start_server(port);
+    }
+    let bases = ports.map(|p| format!("http://127.0.0.1:{p}"));
+    for base in &bases {
+        wait_for(Duration::from_secs(60), "a server ready", async || {
+            matches!(reqwest::get(format!("{base}/readyz")).await, Ok(r) if r.status() == 200)
+        })
+        .await;
+        wait_for(Duration::from_secs(20), "the replica in use", async || {
+            replica_in_use(base).await == Some(true)
+        })
+        .await;
+    }
+    Some((t, bases))
 }
 
 struct Answer {
@@ -428,38 +455,9 @@ async fn sign_in(base: &str, username: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_on_a_primary_a_replica_and_pgbouncer_survive_failures() {
-    let Some(bin) = bin_dir() else {
-        eprintln!(
-            "skipped: PostgreSQL's server programs (initdb, pg_basebackup) are not installed"
-        );
+    let Some((t, [one, two])) = two_servers().await else {
         return;
     };
-    if !Path::new("/usr/sbin/pgbouncer").exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run the topology test: install pgbouncer"
-        );
-        eprintln!("skipped: pgbouncer is not installed (apt-get install pgbouncer)");
-        return;
-    }
-    let mut t = tokio::task::spawn_blocking(move || Topology::build(bin))
-        .await
-        .unwrap();
-    let (one, two) = (free_port(), free_port());
-    t.start_server(one);
-    t.start_server(two);
-    let one = format!("http://127.0.0.1:{one}");
-    let two = format!("http://127.0.0.1:{two}");
-    for base in [&one, &two] {
-        wait_for(Duration::from_secs(60), "a server ready", async || {
-            matches!(reqwest::get(format!("{base}/readyz")).await, Ok(r) if r.status() == 200)
-        })
-        .await;
-        wait_for(Duration::from_secs(20), "the replica in use", async || {
-            replica_in_use(base).await == Some(true)
-        })
-        .await;
-    }
 
     // 1. A mutation on one server, read on the other through the replica.
     let before = completed(&two).await;
@@ -658,26 +656,9 @@ fn wrk(bases: &[String], body: &Path, connections: usize, seconds: u32) -> (f64,
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a load run for BENCHMARKS.md, by hand"]
 async fn load_on_one_process_and_on_two() {
-    let Some(bin) = bin_dir() else {
-        eprintln!("skipped: PostgreSQL's server programs are not installed");
+    let Some((t, bases)) = two_servers().await else {
         return;
     };
-    let mut t = tokio::task::spawn_blocking(move || Topology::build(bin))
-        .await
-        .unwrap();
-    let (one, two) = (free_port(), free_port());
-    t.start_server(one);
-    t.start_server(two);
-    let bases = [
-        format!("http://127.0.0.1:{one}"),
-        format!("http://127.0.0.1:{two}"),
-    ];
-    for base in &bases {
-        wait_for(Duration::from_secs(60), "a server ready", async || {
-            replica_in_use(base).await == Some(true)
-        })
-        .await;
-    }
     let mix = [
         (
             "tracking report",
