@@ -42,15 +42,11 @@ pub struct Analytics {
     replicas: std::sync::OnceLock<Arc<crate::db::replicas::Replicas>>,
 }
 
-/// The data version, by the simple query protocol (one message, so it is safe
-/// behind PgBouncer in transaction mode without a transaction around it).
+/// The data version (safe behind PgBouncer: see `db::simple_text`).
 async fn version_of(pool: &PgPool) -> Result<i64, sqlx::Error> {
-    use sqlx::Row;
-    let row = sqlx::raw_sql("SELECT version::text FROM data_version")
-        .fetch_one(pool)
-        .await?;
-    let text: String = row.try_get(0)?;
-    text.parse()
+    let text = crate::db::simple_text(pool, "SELECT version::text FROM data_version").await?;
+    text.unwrap_or_default()
+        .parse()
         .map_err(|e: std::num::ParseIntError| sqlx::Error::Decode(e.into()))
 }
 

@@ -34,6 +34,15 @@ pub async fn connect_with(url: &str, pgbouncer: bool) -> Result<PgPool, sqlx::Er
         .await
 }
 
+/// The one text value of a query without parameters, sent by the simple query
+/// protocol: a single message, so it is safe behind PgBouncer in transaction
+/// mode without a transaction around it.
+pub async fn simple_text(pool: &PgPool, sql: &'static str) -> Result<Option<String>, sqlx::Error> {
+    use sqlx::Row;
+    let row = sqlx::raw_sql(sql).fetch_one(pool).await?;
+    row.try_get(0)
+}
+
 /// Applies every pending migration.
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     MIGRATOR.run(pool).await

@@ -33,13 +33,9 @@ pub struct Replicas {
     fallbacks: AtomicU64,
 }
 
-/// An LSN from a one-column query, by the simple query protocol (one
-/// message: safe behind PgBouncer in transaction mode).
+/// An LSN from a one-column query (safe behind PgBouncer: `simple_text`).
 async fn lsn(pool: &PgPool, sql: &'static str) -> Option<u64> {
-    use sqlx::Row;
-    let row = sqlx::raw_sql(sql).fetch_one(pool).await.ok()?;
-    let text: Option<String> = row.try_get(0).ok()?;
-    parse_lsn(&text?)
+    parse_lsn(&super::simple_text(pool, sql).await.ok()??)
 }
 
 /// A PostgreSQL LSN (`16/B374D848`) as a number.

@@ -129,17 +129,12 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
         .map(|m| m.version)
         .max()
         .unwrap_or(0);
-    // The simple query protocol: one message, safe behind PgBouncer.
-    let applied = sqlx::raw_sql("SELECT max(version)::text FROM _sqlx_migrations WHERE success")
-        .fetch_one(&state.pool)
-        .await
-        .map(|row| {
-            use sqlx::Row;
-            row.try_get::<Option<String>, _>(0)
-                .ok()
-                .flatten()
-                .and_then(|v| v.parse::<i64>().ok())
-        });
+    let applied = crate::db::simple_text(
+        &state.pool,
+        "SELECT max(version)::text FROM _sqlx_migrations WHERE success",
+    )
+    .await
+    .map(|v| v.and_then(|v| v.parse::<i64>().ok()));
     match applied {
         Ok(Some(v)) if v >= newest => (StatusCode::OK, "ready"),
         Ok(_) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending"),
