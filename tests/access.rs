@@ -537,3 +537,86 @@ async fn an_officer_imports_e_laas_figures_of_its_own_lao_only() {
             .unwrap();
     assert_eq!(actor, "officer.hadyai");
 }
+
+#[tokio::test]
+async fn bad_accounts_and_tokens_are_refused_naming_the_field_and_nothing_is_written() {
+    let db = TestDb::demo().await;
+    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
+    let admin = access_of(&db, Some("admin")).await;
+    let create =
+        r#"mutation ($input: NewAccountInput!) { createAccount(input: $input) { username } }"#;
+    let accounts = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM accounts")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+    };
+    let before = accounts().await;
+    for (input, field) in [
+        (
+            json!({"username": "evaluator.72", "displayName": "x", "password": "long-enough", "role": "PROVINCIAL_EVALUATOR"}),
+            "input.provinceCode",
+        ),
+        (
+            json!({"username": "officer.x", "displayName": "x", "password": "long-enough", "role": "LAO_OFFICER"}),
+            "input.organisationCode",
+        ),
+        (
+            json!({"username": "officer.x", "displayName": "x", "password": "long-enough", "role": "LAO_OFFICER", "organisationCode": "9999999"}),
+            "input.organisationCode",
+        ),
+        (
+            json!({"username": "analyst", "displayName": "x", "password": "long-enough", "role": "CENTRAL_ANALYST"}),
+            "input.username",
+        ),
+        (
+            json!({"username": "Bad Name!", "displayName": "x", "password": "long-enough", "role": "CENTRAL_ANALYST"}),
+            "input.username",
+        ),
+        (
+            json!({"username": "short.pw", "displayName": "x", "password": "short", "role": "CENTRAL_ANALYST"}),
+            "input.password",
+        ),
+    ] {
+        let answer = db
+            .graphql_with(&schema, admin.clone(), create, json!({"input": input}))
+            .await;
+        assert_eq!(
+            answer["errors"][0]["extensions"]["field"], field,
+            "{answer:#}"
+        );
+        assert!(
+            answer["errors"][0]["extensions"]["messageTh"].is_string(),
+            "{answer:#}"
+        );
+    }
+    assert_eq!(accounts().await, before, "nothing written");
+
+    let analyst = access_of(&db, Some("analyst")).await;
+    let tokens = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM api_tokens")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+    };
+    let before = tokens().await;
+    for (vars, field) in [
+        (json!({"name": "BI", "days": 0}), "expiresInDays"),
+        (json!({"name": "BI", "days": 400}), "expiresInDays"),
+        (json!({"name": "  ", "days": 30}), "name"),
+    ] {
+        let answer = db
+            .graphql_with(
+                &schema,
+                analyst.clone(),
+                "mutation ($name: String!, $days: Int!) { createApiToken(name: $name, expiresInDays: $days) { token } }",
+                vars,
+            )
+            .await;
+        assert_eq!(
+            answer["errors"][0]["extensions"]["field"], field,
+            "{answer:#}"
+        );
+    }
+    assert_eq!(tokens().await, before, "nothing written");
+}
