@@ -49,7 +49,11 @@ async fn dataset() -> PgPool {
                 years: 1,
                 seed: 1,
             },
-            |s| eprintln!("  {s}"),
+            |e| {
+                if let tidtam::generate::Event::Finished { step, seconds } = e {
+                    eprintln!("  {step}: {seconds:.1} s");
+                }
+            },
         )
         .await
         .expect("generate");

@@ -166,6 +166,11 @@ fn median(times: &Mutex<Vec<Duration>>) -> Duration {
 }
 
 fn elaas_import(c: &mut Criterion) {
+    // RUST_LOG=tidtam=debug shows how long each step of an import takes.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .try_init();
     let rows = rows_wanted();
     let laos = rows.div_ceil(PER_LAO);
     let rt = tokio::runtime::Builder::new_multi_thread()

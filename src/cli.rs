@@ -348,7 +348,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             db::migrate(&pool).await?;
             strategy::load::load_shipped(&pool).await?;
             let opts = crate::generate::Options { scale, years, seed };
-            crate::generate::generate(&pool, opts, |step| eprintln!("generated {step}")).await?;
+            crate::generate::generate(&pool, opts, generation_progress()).await?;
             println!("generated a {scale:?} dataset, {years} fiscal year(s), seed {seed}");
             Ok(())
         }
@@ -381,6 +381,38 @@ async fn run(command: Command) -> anyhow::Result<()> {
             actor,
             db: args,
         }) => import_elaas(file, actor, args).await,
+    }
+}
+
+/// A progress bar per table of `tidtam generate` (rows, rate, time left), and
+/// a line per finished step that stays when the bar is gone (also when
+/// stderr is not a terminal and the bar is hidden).
+fn generation_progress() -> impl FnMut(crate::generate::Event) + Send {
+    use crate::generate::Event;
+    use indicatif::{ProgressBar, ProgressStyle};
+    let style = ProgressStyle::with_template(
+        "{msg:>24} [{bar:30}] {human_pos}/{human_len} rows, {per_sec}, {eta} left",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .progress_chars("=> ");
+    let mut bar = ProgressBar::hidden();
+    move |event| match event {
+        Event::Started { step, rows } => {
+            bar = if rows > 0 {
+                ProgressBar::new(rows).with_style(style.clone()).with_message(step)
+            } else {
+                ProgressBar::new_spinner().with_message(step)
+            };
+        }
+        Event::Rows(n) => bar.inc(n),
+        Event::Finished { step, seconds } => {
+            bar.finish_and_clear();
+            let rows = bar.length().filter(|n| *n > 0);
+            match rows {
+                Some(n) => eprintln!("generated {step}: {n} rows in {seconds:.1} s"),
+                None => eprintln!("generated {step} in {seconds:.1} s"),
+            }
+        }
     }
 }
 

@@ -3,11 +3,12 @@
 mod common;
 
 use common::TestDb;
-use tidtam::generate::{generate, Options, Scale};
+use tidtam::generate::{generate, Event, Options, Scale};
 
 async fn generated(seed: u32) -> TestDb {
     let db = TestDb::empty().await;
     let mut steps = Vec::new();
+    let mut rows = 0;
     generate(
         &db.pool,
         Options {
@@ -15,11 +16,25 @@ async fn generated(seed: u32) -> TestDb {
             years: 1,
             seed,
         },
-        |s| steps.push(s.to_string()),
+        |e| match e {
+            Event::Finished { step, .. } => steps.push(step),
+            Event::Rows(n) => rows += n,
+            Event::Started { .. } => {}
+        },
     )
     .await
     .unwrap();
-    assert_eq!(steps.len(), 6, "{steps:?}");
+    assert_eq!(steps.len(), 10, "{steps:?}");
+    // Every row of the six large tables was reported as written, by COPY.
+    let copied: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM plan_projects) + (SELECT count(*) FROM plan_project_budgets)
+              + (SELECT count(*) FROM elaas_items) + (SELECT count(*) FROM budget_approvals)
+              + (SELECT count(*) FROM elaas_snapshots) + (SELECT count(*) FROM project_reports)",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(rows, copied as u64);
     db
 }
 
@@ -46,21 +61,22 @@ async fn a_province_has_the_national_shape_and_a_seed_repeats() {
     );
     // 40–230 approvals per organisation in the fiscal year.
     assert!((102 * 40..=102 * 230).contains(&approvals), "{approvals}");
-    assert_eq!(snapshots, approvals * 4, "quarterly figures");
+    assert_eq!(snapshots, approvals * 12, "monthly figures");
     let kinds: Vec<(String, i64)> =
         sqlx::query_as("SELECT kind, count(*) FROM organisations GROUP BY 1 ORDER BY 2 DESC")
             .fetch_all(&db.pool)
             .await
             .unwrap();
     assert_eq!(kinds[0].0, "sao", "most organisations are อบต.: {kinds:?}");
-    // Disbursement rises through the year.
-    let by_quarter: Vec<f64> = sqlx::query_scalar(
+    // Disbursement rises through the year, month by month.
+    let by_month: Vec<f64> = sqlx::query_scalar(
         "SELECT sum(disbursed)::float8 FROM elaas_snapshots GROUP BY as_of ORDER BY as_of",
     )
     .fetch_all(&db.pool)
     .await
     .unwrap();
-    assert!(by_quarter.windows(2).all(|w| w[0] < w[1]), "{by_quarter:?}");
+    assert_eq!(by_month.len(), 12);
+    assert!(by_month.windows(2).all(|w| w[0] < w[1]), "{by_month:?}");
     // Every stage of the tracking report occurs.
     let stages: (i64, i64, i64, i64) = sqlx::query_as(
         "SELECT count(*) FILTER (WHERE reported), count(*) FILTER (WHERE contracted),
