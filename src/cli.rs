@@ -399,7 +399,9 @@ fn generation_progress() -> impl FnMut(crate::generate::Event) + Send {
     move |event| match event {
         Event::Started { step, rows } => {
             bar = if rows > 0 {
-                ProgressBar::new(rows).with_style(style.clone()).with_message(step)
+                ProgressBar::new(rows)
+                    .with_style(style.clone())
+                    .with_message(step)
             } else {
                 ProgressBar::new_spinner().with_message(step)
             };

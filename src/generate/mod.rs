@@ -238,9 +238,7 @@ async fn copy_table(
         events(Event::Rows(rows));
     }
     copy.finish().await?;
-    producer
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    producer.await.map_err(|e| AppError::Internal(e.into()))?;
     Ok(())
 }
 
@@ -261,7 +259,8 @@ fn produce(
         rows += table.rows(&shape);
         ids = ids.after(&shape);
         if buffer.len() >= CHUNK_BYTES {
-            let full = std::mem::replace(&mut buffer, String::with_capacity(CHUNK_BYTES + (1 << 16)));
+            let full =
+                std::mem::replace(&mut buffer, String::with_capacity(CHUNK_BYTES + (1 << 16)));
             if sender.blocking_send((full, rows)).is_err() {
                 return;
             }
@@ -279,7 +278,13 @@ async fn finish(tx: &mut PgConnection, opts: Options) -> Result<(), sqlx::Error>
     sqlx::query("SET LOCAL session_replication_role = origin")
         .execute(&mut *tx)
         .await?;
-    run_statements(tx, include_str!("sql/04_finish.sql"), FIRST_YEAR, opts.years).await?;
+    run_statements(
+        tx,
+        include_str!("sql/04_finish.sql"),
+        FIRST_YEAR,
+        opts.years,
+    )
+    .await?;
     sqlx::query("UPDATE data_version SET version = version + 1")
         .execute(&mut *tx)
         .await?;

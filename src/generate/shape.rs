@@ -220,7 +220,11 @@ mod tests {
     fn a_plan_has_the_manuals_ranges_and_repeats_for_its_seed() {
         let shape = draw(1, &PLAN, ONE_YEAR);
         for year in 2561..2566 {
-            let n = shape.projects.iter().filter(|p| p.plan_year == year).count();
+            let n = shape
+                .projects
+                .iter()
+                .filter(|p| p.plan_year == year)
+                .count();
             assert!((75..=365).contains(&n), "{year}: {n}");
         }
         assert!((40..=230).contains(&shape.approvals.len()));
@@ -228,8 +232,10 @@ mod tests {
             .approvals
             .iter()
             .all(|a| shape.projects[a.project as usize].plan_year == 2561));
-        assert!(shape.projects.iter().all(|p| p.amount % 100 == 0
-            && (5_000..=2_005_000).contains(&p.amount)));
+        assert!(shape
+            .projects
+            .iter()
+            .all(|p| p.amount % 100 == 0 && (5_000..=2_005_000).contains(&p.amount)));
         assert_eq!(draw(1, &PLAN, ONE_YEAR), shape);
         assert_ne!(draw(2, &PLAN, ONE_YEAR), shape);
     }

@@ -313,7 +313,12 @@ mod tests {
     fn funding_sources_add_up_to_the_amount() {
         for line in lines(Table::Approvals) {
             let cells: Vec<&str> = line.split('\t').collect();
-            let money = |i: usize| cells[i].trim_end_matches(".00").parse::<i64>().unwrap_or(-1);
+            let money = |i: usize| {
+                cells[i]
+                    .trim_end_matches(".00")
+                    .parse::<i64>()
+                    .unwrap_or(-1)
+            };
             assert_eq!(money(5), money(6) + money(7) + money(8), "{line}");
         }
     }

@@ -217,29 +217,17 @@ pub async fn load(
     sqlx::query("ANALYZE elaas_staging")
         .execute(&mut *tx)
         .await?;
-    sqlx::query(include_str!("sql/staging_items.sql"))
-        .execute(&mut *tx)
-        .await?;
-    lap.at("staging analysed, items listed");
     let import_id: i64 =
         sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('elaas_imports', 'id'))")
             .fetch_one(&mut *tx)
             .await?;
-    let items_created = sqlx::query(include_str!("sql/insert_items.sql"))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    lap.at("items inserted");
-    let items_renamed = sqlx::query(include_str!("sql/rename_items.sql"))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    lap.at("items renamed");
-    let (inserted, updated): (i64, i64) = sqlx::query_as(include_str!("sql/upsert_snapshots.sql"))
-        .bind(import_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    lap.at("snapshots upserted");
+    let one_date = parsed
+        .rows
+        .first()
+        .is_none_or(|first| parsed.rows.iter().all(|r| r.as_of == first.as_of));
+    let merged = merge(&mut tx, import_id, one_date, &mut lap).await?;
+    let (items_created, items_renamed) = (merged.items_created, merged.items_renamed);
+    let (inserted, updated) = (merged.snapshots_inserted, merged.snapshots_updated);
     let rows = parsed.rows.len() as u64;
     let as_of_dates: Vec<NaiveDate> = parsed
         .rows
@@ -285,6 +273,69 @@ pub async fn load(
     lap.at("recorded and committed");
     summary.import_id = Some(import_id);
     Ok(summary)
+}
+
+/// What the merge of the staged rows wrote.
+struct Merged {
+    items_created: u64,
+    items_renamed: u64,
+    snapshots_inserted: i64,
+    snapshots_updated: i64,
+}
+
+/// Merges the staged rows into the e-LAAS tables, by the cheapest route the
+/// file allows: a file of new items only (an LAO's first file, a new fiscal
+/// year) needs no renames and no conflict checks on its figures.
+async fn merge(
+    tx: &mut PgConnection,
+    import_id: i64,
+    one_date: bool,
+    lap: &mut Lap,
+) -> Result<Merged, sqlx::Error> {
+    let staged_items = sqlx::query(if one_date {
+        include_str!("sql/staging_items_one_date.sql")
+    } else {
+        include_str!("sql/staging_items.sql")
+    })
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    lap.at("items listed");
+    let items_created = sqlx::query(include_str!("sql/insert_items.sql"))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    lap.at("items inserted");
+    let all_new = items_created == staged_items;
+    let items_renamed = if all_new {
+        0
+    } else {
+        sqlx::query(include_str!("sql/rename_items.sql"))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+    };
+    lap.at("items renamed");
+    let (snapshots_inserted, snapshots_updated): (i64, i64) = if all_new {
+        let n = sqlx::query(include_str!("sql/insert_snapshots.sql"))
+            .bind(import_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        (i64::try_from(n).unwrap_or(i64::MAX), 0)
+    } else {
+        sqlx::query_as(include_str!("sql/upsert_snapshots.sql"))
+            .bind(import_id)
+            .fetch_one(&mut *tx)
+            .await?
+    };
+    lap.at("snapshots written");
+    Ok(Merged {
+        items_created,
+        items_renamed,
+        snapshots_inserted,
+        snapshots_updated,
+    })
 }
 
 /// Logs (at debug level) how long each step of an import took.
