@@ -613,3 +613,117 @@ async fn the_upload_works_over_http_multipart() {
         .unwrap();
     assert_eq!(actor, "officer.hadyai");
 }
+
+/// A file whose every item is new takes the fast route (ids given in
+/// staging, no join, no conflict checks); the result is the same rows a
+/// general merge writes, and a second import of it changes nothing.
+#[tokio::test]
+async fn a_file_of_new_items_only_lands_whole_and_repeats_as_a_no_op() {
+    let db = TestDb::demo().await;
+    let csv = "รหัส อปท.,ปีงบประมาณ,รหัสรายการ,ชื่อรายการ,งบตามข้อบัญญัติ/เทศบัญญัติ,งบตามสัญญา,วันที่ลงนามสัญญา,เบิกจ่าย,คงเหลือ,ข้อมูล ณ วันที่\n\
+               7100001,2565,N-1,โครงการใหม่ ก,1000.00,900.00,15/11/2564,300.00,700.00,31/03/2565\n\
+               7100001,2565,N-2,โครงการใหม่ ข,2000.50,0,,0,2000.50,31/03/2565\n";
+    let first = run(&db, csv.as_bytes().to_vec()).await.unwrap();
+    assert_eq!((first.items_created, first.snapshots_inserted), (2, 2));
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT i.item_code, i.name_th, s.budget::text, s.disbursed::text
+         FROM elaas_items i JOIN elaas_snapshots s ON s.elaas_item_id = i.id
+         JOIN organisations o ON o.id = i.organisation_id
+         WHERE o.code = '7100001' AND i.fiscal_year = 2565 ORDER BY i.item_code",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            (
+                "N-1".into(),
+                "โครงการใหม่ ก".into(),
+                "1000.00".into(),
+                "300.00".into()
+            ),
+            (
+                "N-2".into(),
+                "โครงการใหม่ ข".into(),
+                "2000.50".into(),
+                "0.00".into()
+            ),
+        ]
+    );
+    // The identity moved past the ids the import gave: the next item follows.
+    let next: i64 = sqlx::query_scalar(
+        "INSERT INTO elaas_items (organisation_id, fiscal_year, item_code, name_th)
+         SELECT organisation_id, 2565, 'N-3', 'ค' FROM elaas_items WHERE item_code = 'N-2' RETURNING id",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let max: i64 = sqlx::query_scalar("SELECT max(id) FROM elaas_items WHERE item_code <> 'N-3'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(next > max);
+    let again = run(&db, csv.as_bytes().to_vec()).await.unwrap();
+    assert!(again.unchanged(), "{again}");
+}
+
+/// The set-based checks that replace the e-LAAS foreign keys refuse what
+/// the keys refused and cascade as they did.
+#[tokio::test]
+async fn figures_need_their_item_and_items_their_organisation() {
+    let db = TestDb::demo().await;
+    let orphan = sqlx::query(
+        "INSERT INTO elaas_snapshots (elaas_item_id, as_of, budget, contract_amount, disbursed, remaining)
+         VALUES (987654321, '2021-03-31', 1, 0, 0, 1)",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap_err();
+    let code = orphan
+        .as_database_error()
+        .and_then(|e| e.code().map(|c| c.to_string()));
+    assert_eq!(code.as_deref(), Some("23503"), "{orphan}");
+    let no_lao = sqlx::query(
+        "INSERT INTO elaas_items (organisation_id, fiscal_year, item_code, name_th) VALUES (987654321, 2564, 'X', 'x')",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap_err();
+    let code = no_lao
+        .as_database_error()
+        .and_then(|e| e.code().map(|c| c.to_string()));
+    assert_eq!(code.as_deref(), Some("23503"), "{no_lao}");
+    // An organisation with items stays; deleting an item deletes its figures.
+    let kept = sqlx::query(
+        "DELETE FROM organisations WHERE id = (SELECT organisation_id FROM elaas_items LIMIT 1)",
+    )
+    .execute(&db.pool)
+    .await;
+    assert!(kept.is_err());
+    let (item, figures): (i64, i64) = sqlx::query_as(
+        "SELECT elaas_item_id, count(*) FROM elaas_snapshots GROUP BY 1 ORDER BY 2 DESC LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(figures > 0);
+    let mut tx = db.pool.begin().await.unwrap();
+    sqlx::query("UPDATE budget_approvals SET elaas_item_id = NULL, elaas_link_method = NULL WHERE elaas_item_id = $1")
+        .bind(item)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM elaas_items WHERE id = $1")
+        .bind(item)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let left: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM elaas_snapshots WHERE elaas_item_id = $1")
+            .bind(item)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    assert_eq!(left, 0);
+}

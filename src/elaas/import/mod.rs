@@ -208,24 +208,40 @@ pub async fn load(
     sqlx::query("SELECT set_config('tidtam.bulk', 'on', true)")
         .execute(&mut *tx)
         .await?;
-    sqlx::query(include_str!("sql/create_staging.sql"))
+    // The merge's sorts and hashes of a national file stay in memory.
+    sqlx::query("SET LOCAL work_mem = '256MB'")
         .execute(&mut *tx)
         .await?;
-    copy_rows(&mut tx, &parsed.rows, &organisations, progress).await?;
-    lap.at("COPY into staging");
-    progress(Progress::Merging);
-    sqlx::query("ANALYZE elaas_staging")
-        .execute(&mut *tx)
-        .await?;
-    let import_id: i64 =
-        sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('elaas_imports', 'id'))")
-            .fetch_one(&mut *tx)
-            .await?;
     let one_date = parsed
         .rows
         .first()
         .is_none_or(|first| parsed.rows.iter().all(|r| r.as_of == first.as_of));
-    let merged = merge(&mut tx, import_id, one_date, &mut lap).await?;
+    let new_items_only = one_date && !items_held(&mut tx, parsed, &organisations).await?;
+    sqlx::query(include_str!("sql/create_staging.sql"))
+        .execute(&mut *tx)
+        .await?;
+    if new_items_only {
+        let add_ids: String = sqlx::query_scalar(include_str!("sql/staging_item_ids.sql"))
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(&add_ids).execute(&mut *tx).await?;
+    }
+    copy_rows(&mut tx, &parsed.rows, &organisations, progress).await?;
+    lap.at("COPY into staging");
+    progress(Progress::Merging);
+    let import_id: i64 =
+        sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('elaas_imports', 'id'))")
+            .fetch_one(&mut *tx)
+            .await?;
+    let merged = if new_items_only {
+        merge_new_items(&mut tx, import_id).await?
+    } else {
+        sqlx::query("ANALYZE elaas_staging")
+            .execute(&mut *tx)
+            .await?;
+        merge(&mut tx, import_id, one_date, &mut lap).await?
+    };
+    lap.at("merged");
     let (items_created, items_renamed) = (merged.items_created, merged.items_renamed);
     let (inserted, updated) = (merged.snapshots_inserted, merged.snapshots_updated);
     let rows = parsed.rows.len() as u64;
@@ -281,6 +297,45 @@ struct Merged {
     items_renamed: u64,
     snapshots_inserted: i64,
     snapshots_updated: i64,
+}
+
+/// Whether Tidtam holds any item of the file's organisations and fiscal years.
+async fn items_held(
+    conn: &mut PgConnection,
+    parsed: &Parsed,
+    organisations: &HashMap<String, i64>,
+) -> Result<bool, sqlx::Error> {
+    let pairs: BTreeSet<(i64, i32)> = parsed
+        .rows
+        .iter()
+        .filter_map(|r| Some((*organisations.get(&r.lao_code)?, r.fiscal_year)))
+        .collect();
+    let (ids, years): (Vec<i64>, Vec<i32>) = pairs.into_iter().unzip();
+    sqlx::query_scalar(include_str!("sql/items_held.sql"))
+        .bind(ids)
+        .bind(years)
+        .fetch_one(conn)
+        .await
+}
+
+/// The merge of a file whose every row is a new item: two plain inserts from
+/// staging, where each row already carries its item's id.
+async fn merge_new_items(tx: &mut PgConnection, import_id: i64) -> Result<Merged, sqlx::Error> {
+    let items = sqlx::query(include_str!("sql/insert_new_items.sql"))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    let figures = sqlx::query(include_str!("sql/insert_new_snapshots.sql"))
+        .bind(import_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    Ok(Merged {
+        items_created: items,
+        items_renamed: 0,
+        snapshots_inserted: i64::try_from(figures).unwrap_or(i64::MAX),
+        snapshots_updated: 0,
+    })
 }
 
 /// Merges the staged rows into the e-LAAS tables, by the cheapest route the
