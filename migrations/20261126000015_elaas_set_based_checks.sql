@@ -91,10 +91,13 @@ END $$;
 CREATE TRIGGER elaas_items_delete_snapshots AFTER DELETE ON elaas_items
     REFERENCING OLD TABLE AS old_items FOR EACH STATEMENT EXECUTE FUNCTION elaas_items_delete_snapshots();
 
+-- A DELETE, not a TRUNCATE: the same TRUNCATE statement may have emptied
+-- elaas_snapshots already, and a table a statement truncates cannot be
+-- truncated again inside it.
 CREATE FUNCTION elaas_items_truncate_snapshots() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 BEGIN
-    TRUNCATE elaas_snapshots;
+    DELETE FROM elaas_snapshots;
     RETURN NULL;
 END $$;
 CREATE TRIGGER elaas_items_truncate_snapshots AFTER TRUNCATE ON elaas_items

@@ -727,3 +727,21 @@ async fn figures_need_their_item_and_items_their_organisation() {
             .unwrap();
     assert_eq!(left, 0);
 }
+
+/// Truncating the items empties the figures too, whether or not the same
+/// statement names them.
+#[tokio::test]
+async fn truncating_items_empties_their_figures() {
+    for statement in [
+        "TRUNCATE elaas_items CASCADE",
+        "TRUNCATE elaas_snapshots, elaas_items CASCADE",
+    ] {
+        let db = TestDb::demo().await;
+        sqlx::query(statement).execute(&db.pool).await.unwrap();
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM elaas_snapshots")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(left, 0, "{statement}");
+    }
+}

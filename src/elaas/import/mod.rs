@@ -14,9 +14,10 @@ use crate::db::Db;
 use crate::error::FieldError;
 use crate::types::format_be;
 use chrono::NaiveDate;
+use rustc_hash::{FxHashMap, FxHashSet};
 use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 /// Stable codes of bad rows (beside the shared ones: `REQUIRED`,
@@ -303,9 +304,9 @@ struct Merged {
 async fn items_held(
     conn: &mut PgConnection,
     parsed: &Parsed,
-    organisations: &HashMap<String, i64>,
+    organisations: &FxHashMap<String, i64>,
 ) -> Result<bool, sqlx::Error> {
-    let pairs: BTreeSet<(i64, i32)> = parsed
+    let pairs: FxHashSet<(i64, i32)> = parsed
         .rows
         .iter()
         .filter_map(|r| Some((*organisations.get(&r.lao_code)?, r.fiscal_year)))
@@ -414,13 +415,13 @@ fn to_i32(n: u64) -> i32 {
 async fn resolve_organisations(
     conn: &mut PgConnection,
     parsed: &Parsed,
-) -> Result<HashMap<String, i64>, sqlx::Error> {
+) -> Result<FxHashMap<String, i64>, sqlx::Error> {
     let codes: Vec<&str> = parsed
         .rows
         .iter()
         .map(|r| r.lao_code.as_str())
         .chain(parsed.bad_row_codes.iter().map(|(_, c)| c.as_str()))
-        .collect::<HashSet<_>>()
+        .collect::<FxHashSet<_>>()
         .into_iter()
         .collect();
     let found: Vec<(String, i64)> = sqlx::query_as(include_str!("sql/organisations_by_code.sql"))
@@ -433,7 +434,7 @@ async fn resolve_organisations(
 async fn copy_rows(
     conn: &mut PgConnection,
     rows: &[Row],
-    organisations: &HashMap<String, i64>,
+    organisations: &FxHashMap<String, i64>,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<(), ImportError> {
     let total = rows.len() as u64;
@@ -478,6 +479,14 @@ fn copy_line(out: &mut String, r: &Row, organisation_id: i64) {
 }
 
 fn escape(out: &mut String, text: &str) {
+    // Almost every name needs no escape: copy it whole.
+    if !text
+        .bytes()
+        .any(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r'))
+    {
+        out.push_str(text);
+        return;
+    }
     for c in text.chars() {
         match c {
             '\\' => out.push_str("\\\\"),

@@ -46,14 +46,21 @@ impl Unreadable {
 }
 
 /// A decoded file, ready to give its records.
-pub struct Decoded {
+pub struct Decoded<'a> {
     pub format: Format,
-    content: Content,
+    content: Content<'a>,
 }
 
-enum Content {
-    Csv { text: String, delimiter: u8 },
-    Xlsx { range: calamine::Range<Data> },
+enum Content<'a> {
+    /// The file's own bytes when they are UTF-8 (a national file is 200 MB:
+    /// not copied), else the decoded text.
+    Csv {
+        text: Cow<'a, str>,
+        delimiter: u8,
+    },
+    Xlsx {
+        range: calamine::Range<Data>,
+    },
 }
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -62,7 +69,7 @@ const OLE_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0";
 
 /// Decodes a file: an `.xlsx` workbook by its content (a zip archive), else
 /// CSV in UTF-8 when the bytes are valid UTF-8, else in Windows-874.
-pub fn decode(bytes: &[u8]) -> Result<Decoded, Unreadable> {
+pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, Unreadable> {
     if bytes.starts_with(ZIP_MAGIC) {
         return decode_xlsx(bytes);
     }
@@ -74,7 +81,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, Unreadable> {
     }
     let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     let (text, format) = match std::str::from_utf8(body) {
-        Ok(text) => (text.to_string(), Format::CsvUtf8),
+        Ok(text) => (Cow::Borrowed(text), Format::CsvUtf8),
         Err(_) => {
             let (text, had_errors) = encoding_rs::WINDOWS_874.decode_without_bom_handling(body);
             if had_errors {
@@ -83,7 +90,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, Unreadable> {
                     "cannot read the file: it is neither CSV in UTF-8 or Windows-874 (TIS-620) nor .xlsx",
                 ));
             }
-            (text.into_owned(), Format::CsvWindows874)
+            (text, Format::CsvWindows874)
         }
     };
     if text.contains('\0') {
@@ -112,7 +119,7 @@ fn sniff_delimiter(text: &str) -> u8 {
         .unwrap_or(b',')
 }
 
-fn decode_xlsx(bytes: &[u8]) -> Result<Decoded, Unreadable> {
+fn decode_xlsx(bytes: &[u8]) -> Result<Decoded<'static>, Unreadable> {
     let unreadable = |e: &dyn std::fmt::Display| {
         Unreadable::new(
             format!("อ่านไฟล์ .xlsx ไม่ได้: {e}"),
@@ -137,7 +144,7 @@ fn decode_xlsx(bytes: &[u8]) -> Result<Decoded, Unreadable> {
     })
 }
 
-impl Decoded {
+impl Decoded<'_> {
     /// Calls `f` with each non-blank record and its line (the CSV line the
     /// record starts on, or the sheet's row number), header included.
     pub fn for_each_record(
