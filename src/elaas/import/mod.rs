@@ -260,9 +260,9 @@ pub async fn load(
         rows,
         items_created,
         items_renamed,
-        snapshots_inserted: inserted as u64,
-        snapshots_updated: updated as u64,
-        snapshots_unchanged: rows.saturating_sub((inserted + updated) as u64),
+        snapshots_inserted: inserted,
+        snapshots_updated: updated,
+        snapshots_unchanged: rows.saturating_sub(inserted + updated),
         as_of_dates,
     };
     if items_created + items_renamed + summary.snapshots_inserted + summary.snapshots_updated == 0 {
@@ -296,8 +296,8 @@ pub async fn load(
 struct Merged {
     items_created: u64,
     items_renamed: u64,
-    snapshots_inserted: i64,
-    snapshots_updated: i64,
+    snapshots_inserted: u64,
+    snapshots_updated: u64,
 }
 
 /// Whether Tidtam holds any item of the file's organisations and fiscal years.
@@ -334,14 +334,15 @@ async fn merge_new_items(tx: &mut PgConnection, import_id: i64) -> Result<Merged
     Ok(Merged {
         items_created: items,
         items_renamed: 0,
-        snapshots_inserted: i64::try_from(figures).unwrap_or(i64::MAX),
+        snapshots_inserted: figures,
         snapshots_updated: 0,
     })
 }
 
-/// Merges the staged rows into the e-LAAS tables, by the cheapest route the
-/// file allows: a file of new items only (an LAO's first file, a new fiscal
-/// year) needs no renames and no conflict checks on its figures.
+/// Merges the staged rows into the e-LAAS tables when some of the file's
+/// items may be held already: new items are inserted and renamed ones
+/// renamed; each row's figures are compared with those held for its date,
+/// and only new or changed ones are written.
 async fn merge(
     tx: &mut PgConnection,
     import_id: i64,
@@ -372,19 +373,20 @@ async fn merge(
             .rows_affected()
     };
     lap.at("items renamed");
-    let (snapshots_inserted, snapshots_updated): (i64, i64) = if all_new {
-        let n = sqlx::query(include_str!("sql/insert_snapshots.sql"))
-            .bind(import_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        (i64::try_from(n).unwrap_or(i64::MAX), 0)
-    } else {
-        sqlx::query_as(include_str!("sql/upsert_snapshots.sql"))
-            .bind(import_id)
-            .fetch_one(&mut *tx)
-            .await?
-    };
+    sqlx::query(include_str!("sql/staged_figures.sql"))
+        .execute(&mut *tx)
+        .await?;
+    lap.at("figures compared");
+    let snapshots_inserted = sqlx::query(include_str!("sql/insert_figures.sql"))
+        .bind(import_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    let snapshots_updated = sqlx::query(include_str!("sql/update_figures.sql"))
+        .bind(import_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
     lap.at("snapshots written");
     Ok(Merged {
         items_created,
