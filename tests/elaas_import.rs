@@ -745,3 +745,58 @@ async fn truncating_items_empties_their_figures() {
         assert_eq!(left, 0, "{statement}");
     }
 }
+
+const HEADER: &str = "รหัส อปท.,ปีงบประมาณ,รหัสรายการ,ชื่อรายการ,งบตามข้อบัญญัติ/เทศบัญญัติ,งบตามสัญญา,วันที่ลงนามสัญญา,เบิกจ่าย,คงเหลือ,ข้อมูล ณ วันที่\n";
+
+async fn item_name(db: &TestDb, code: &str) -> String {
+    sqlx::query_scalar(
+        "SELECT name_th FROM elaas_items WHERE fiscal_year = 2566 AND item_code = $1",
+    )
+    .bind(code)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+}
+
+/// A new item seen at two dates in one file is created once, with the name
+/// of its newest row; a later file renames it; an older file re-imported to
+/// fill in history does not bring the old name back.
+#[tokio::test]
+async fn items_take_the_newest_name_and_history_does_not_rename_them() {
+    let db = TestDb::demo().await;
+    let two_dates = format!(
+        "{HEADER}7100001,2566,R-1,ชื่อเดิม,500,0,,0,500,31/10/2565\n\
+         7100001,2566,R-1,ชื่อใหม่,500,0,,0,500,30/11/2565\n"
+    );
+    let first = run(&db, two_dates.into_bytes()).await.unwrap();
+    assert_eq!((first.items_created, first.snapshots_inserted), (1, 2));
+    assert_eq!(item_name(&db, "R-1").await, "ชื่อใหม่");
+
+    let later = format!("{HEADER}7100001,2566,R-1,ชื่อล่าสุด,500,100,01/12/2565,0,500,31/12/2565\n");
+    let renamed = run(&db, later.into_bytes()).await.unwrap();
+    assert_eq!((renamed.items_created, renamed.items_renamed), (0, 1));
+    assert_eq!(renamed.snapshots_inserted, 1);
+    assert_eq!(item_name(&db, "R-1").await, "ชื่อล่าสุด");
+
+    // October's figures corrected, under the old name: the figures change,
+    // the name stays, since December's figures are newer.
+    let older = format!("{HEADER}7100001,2566,R-1,ชื่อเดิม,500,0,,10,490,31/10/2565\n");
+    let corrected = run(&db, older.into_bytes()).await.unwrap();
+    assert_eq!(
+        (
+            corrected.items_renamed,
+            corrected.snapshots_inserted,
+            corrected.snapshots_updated
+        ),
+        (0, 0, 1)
+    );
+    assert_eq!(item_name(&db, "R-1").await, "ชื่อล่าสุด");
+    let october: String = sqlx::query_scalar(
+        "SELECT s.disbursed::text FROM elaas_snapshots s JOIN elaas_items i ON i.id = s.elaas_item_id
+         WHERE i.item_code = 'R-1' AND s.as_of = '2022-10-31'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(october, "10.00");
+}

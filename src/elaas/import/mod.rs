@@ -240,7 +240,7 @@ pub async fn load(
         sqlx::query("ANALYZE elaas_staging")
             .execute(&mut *tx)
             .await?;
-        merge(&mut tx, import_id, one_date, &mut lap).await?
+        merge(&mut tx, import_id, &mut lap).await?
     };
     lap.at("merged");
     let (items_created, items_renamed) = (merged.items_created, merged.items_renamed);
@@ -340,38 +340,36 @@ async fn merge_new_items(tx: &mut PgConnection, import_id: i64) -> Result<Merged
 }
 
 /// Merges the staged rows into the e-LAAS tables when some of the file's
-/// items may be held already: new items are inserted and renamed ones
-/// renamed; each row's figures are compared with those held for its date,
-/// and only new or changed ones are written.
+/// items may be held already: each row is joined once with the items; new
+/// items are inserted and renamed ones renamed; each row's figures are
+/// compared with those held for its date, and only new or changed ones are
+/// written.
 async fn merge(
     tx: &mut PgConnection,
     import_id: i64,
-    one_date: bool,
     lap: &mut Lap,
 ) -> Result<Merged, sqlx::Error> {
-    let staged_items = sqlx::query(if one_date {
-        include_str!("sql/staging_items_one_date.sql")
-    } else {
-        include_str!("sql/staging_items.sql")
-    })
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    lap.at("items listed");
+    sqlx::query(include_str!("sql/staged_rows.sql"))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("ANALYZE elaas_staged")
+        .execute(&mut *tx)
+        .await?;
+    lap.at("rows matched with items");
     let items_created = sqlx::query(include_str!("sql/insert_items.sql"))
         .execute(&mut *tx)
         .await?
         .rows_affected();
-    lap.at("items inserted");
-    let all_new = items_created == staged_items;
-    let items_renamed = if all_new {
-        0
-    } else {
-        sqlx::query(include_str!("sql/rename_items.sql"))
+    if items_created > 0 {
+        sqlx::query(include_str!("sql/fill_item_ids.sql"))
             .execute(&mut *tx)
-            .await?
-            .rows_affected()
-    };
+            .await?;
+    }
+    lap.at("items inserted");
+    let items_renamed = sqlx::query(include_str!("sql/rename_items.sql"))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
     lap.at("items renamed");
     sqlx::query(include_str!("sql/staged_figures.sql"))
         .execute(&mut *tx)

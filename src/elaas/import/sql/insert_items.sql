@@ -1,12 +1,10 @@
--- New items; existing ones are left to rename_items.sql. The anti-join skips
--- the items already held before the insert (a monthly file holds only those),
--- so they cost a lookup each instead of a speculative insertion.
+-- Items new to Tidtam, each once, with its name as of the file's newest date
+-- for it.
 INSERT INTO elaas_items (organisation_id, fiscal_year, item_code, name_th)
-SELECT s.organisation_id, s.fiscal_year, s.item_code, s.name_th
-FROM elaas_staging_items s
-WHERE NOT EXISTS (SELECT 1 FROM elaas_items i
-                  WHERE i.organisation_id = s.organisation_id
-                    AND i.fiscal_year = s.fiscal_year
-                    AND i.item_code = s.item_code)
-ORDER BY s.organisation_id, s.fiscal_year, s.item_code
-ON CONFLICT (organisation_id, fiscal_year, item_code) DO NOTHING
+SELECT organisation_id, fiscal_year, item_code, name_th
+FROM (SELECT DISTINCT ON (organisation_id, fiscal_year, item_code)
+             organisation_id, fiscal_year, item_code, name_th
+      FROM elaas_staged
+      WHERE item_id IS NULL
+      ORDER BY organisation_id, fiscal_year, item_code, as_of DESC, line DESC) new
+ORDER BY organisation_id, fiscal_year, item_code

@@ -1,14 +1,12 @@
--- Each staged row with its item and the figures already held for its item
--- and date, if any: one lookup per row, after which new figures are inserted
--- and changed ones updated, and figures held unchanged (a re-imported file)
--- are neither written nor locked.
+-- Each staged row with the figures already held for its item and date, if
+-- any: one lookup per row, after which new figures are inserted and changed
+-- ones updated, and figures held unchanged (a re-imported file) are neither
+-- written nor locked.
 CREATE TEMP TABLE elaas_staged_figures ON COMMIT DROP AS
-SELECT i.id AS item_id, s.as_of, s.budget, s.contract_amount, s.contract_signed_on, s.disbursed, s.remaining,
+SELECT s.item_id, s.as_of, s.budget, s.contract_amount, s.contract_signed_on, s.disbursed, s.remaining,
        o.id AS held_id,
        (o.budget, o.contract_amount, o.contract_signed_on, o.disbursed, o.remaining)
            IS NOT DISTINCT FROM
        (s.budget, s.contract_amount, s.contract_signed_on, s.disbursed, s.remaining) AS unchanged
-FROM elaas_staging s
-JOIN elaas_items i
-  ON i.organisation_id = s.organisation_id AND i.fiscal_year = s.fiscal_year AND i.item_code = s.item_code
-LEFT JOIN elaas_snapshots o ON o.elaas_item_id = i.id AND o.as_of = s.as_of
+FROM elaas_staged s
+LEFT JOIN elaas_snapshots o ON o.elaas_item_id = s.item_id AND o.as_of = s.as_of
