@@ -18,6 +18,21 @@ import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
 import { makePgService } from "postgraphile/adaptors/pg";
 import { PgAggregatesPreset } from "@graphile/pg-aggregates";
 import { PostGraphileConnectionFilterPreset } from "postgraphile-plugin-connection-filter";
+import { jsonPgSmartTags } from "postgraphile/utils";
+
+// Tidtam checks these two references with set-based triggers instead of
+// foreign keys (migration 20261126000015, for the national e-LAAS import),
+// so PostGraphile is told of them as virtual foreign keys to keep the
+// relations it would otherwise infer.
+const elaasRelations = jsonPgSmartTags({
+  version: 1,
+  config: {
+    class: {
+      elaas_snapshots: { tags: { foreignKey: "(elaas_item_id) references elaas_items (id)" } },
+      elaas_items: { tags: { foreignKey: "(organisation_id) references organisations (id)" } },
+    },
+  },
+});
 
 const connectionString = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1/tidtam_national";
 const role = process.env.PG_ROLE || undefined;
@@ -25,6 +40,7 @@ const role = process.env.PG_ROLE || undefined;
 /** @type {GraphileConfig.Preset} */
 const preset = {
   extends: [PostGraphileAmberPreset, PgAggregatesPreset, PostGraphileConnectionFilterPreset],
+  plugins: [elaasRelations],
   pgServices: [
     makePgService({
       connectionString,
