@@ -391,9 +391,15 @@ fn generation_progress() -> impl FnMut(crate::generate::Event) + Send {
     use crate::generate::Event;
     use indicatif::{ProgressBar, ProgressStyle};
     let style = ProgressStyle::with_template(
-        "{msg:>24} [{bar:30}] {human_pos}/{human_len} rows, {per_sec}, {eta} left",
+        "{msg:>24} [{bar:30}] {human_pos}/{human_len} rows, {rate} rows/s, {eta} left",
     )
     .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .with_key(
+        "rate",
+        |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.0}", state.per_sec());
+        },
+    )
     .progress_chars("=> ");
     let mut bar = ProgressBar::hidden();
     move |event| match event {
