@@ -213,10 +213,14 @@ pub async fn load(
     sqlx::query("SET LOCAL work_mem = '256MB'")
         .execute(&mut *tx)
         .await?;
-    let one_date = parsed
+    let as_of_dates: Vec<NaiveDate> = parsed
         .rows
-        .first()
-        .is_none_or(|first| parsed.rows.iter().all(|r| r.as_of == first.as_of));
+        .iter()
+        .map(|r| r.as_of)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let one_date = as_of_dates.len() <= 1;
     let new_items_only = one_date && !items_held(&mut tx, parsed, &organisations).await?;
     sqlx::query(include_str!("sql/create_staging.sql"))
         .execute(&mut *tx)
@@ -243,29 +247,21 @@ pub async fn load(
         merge(&mut tx, import_id, &mut lap).await?
     };
     lap.at("merged");
-    let (items_created, items_renamed) = (merged.items_created, merged.items_renamed);
-    let (inserted, updated) = (merged.snapshots_inserted, merged.snapshots_updated);
     let rows = parsed.rows.len() as u64;
-    let as_of_dates: Vec<NaiveDate> = parsed
-        .rows
-        .iter()
-        .map(|r| r.as_of)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
     let mut summary = ImportSummary {
         import_id: None,
         file_hash: file_hash.to_string(),
         format: parsed.format,
         rows,
-        items_created,
-        items_renamed,
-        snapshots_inserted: inserted,
-        snapshots_updated: updated,
-        snapshots_unchanged: rows.saturating_sub(inserted + updated),
+        items_created: merged.items_created,
+        items_renamed: merged.items_renamed,
+        snapshots_inserted: merged.snapshots_inserted,
+        snapshots_updated: merged.snapshots_updated,
+        snapshots_unchanged: rows
+            .saturating_sub(merged.snapshots_inserted + merged.snapshots_updated),
         as_of_dates,
     };
-    if items_created + items_renamed + summary.snapshots_inserted + summary.snapshots_updated == 0 {
+    if merged.changed_nothing() {
         // The same figures again: leave no trace, not even an import record.
         tx.rollback().await?;
         return Ok(summary);
@@ -280,8 +276,8 @@ pub async fn load(
         .bind(parsed.format.to_db())
         .bind(i32::try_from(rows).unwrap_or(i32::MAX))
         .bind(&summary.as_of_dates)
-        .bind(to_i32(items_created))
-        .bind(to_i32(items_renamed))
+        .bind(to_i32(summary.items_created))
+        .bind(to_i32(summary.items_renamed))
         .bind(to_i32(summary.snapshots_inserted))
         .bind(to_i32(summary.snapshots_updated))
         .execute(&mut *tx)
@@ -298,6 +294,13 @@ struct Merged {
     items_renamed: u64,
     snapshots_inserted: u64,
     snapshots_updated: u64,
+}
+
+impl Merged {
+    fn changed_nothing(&self) -> bool {
+        self.items_created + self.items_renamed + self.snapshots_inserted + self.snapshots_updated
+            == 0
+    }
 }
 
 /// Whether Tidtam holds any item of the file's organisations and fiscal years.
