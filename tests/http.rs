@@ -33,9 +33,17 @@ async fn graphiql_and_the_sdl_have_their_own_paths_and_healthz_checks_the_databa
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("/graphiql/assets/graphiql.min.js"));
-    assert!(
-        html.contains("query TrackingReport"),
-        "the queries/ documents are tabs"
+    // Every document of queries/ is a tab, each with the header editor filled
+    // in for a token.
+    for (name, text) in tidtam::http::dashboard::QUERIES {
+        let tab = serde_json::to_string(text).unwrap().replace("</", "<\\/");
+        assert!(html.contains(&tab), "queries/{name}.graphql is a tab");
+    }
+    assert_eq!(
+        html.matches(r#""headers":"{\n  \"Authorization\": \"Bearer \"\n}""#)
+            .count(),
+        tidtam::http::dashboard::QUERIES.len(),
+        "every tab has the Authorization header ready"
     );
     assert!(!html.contains("https://"), "no asset from another host");
     let js = client
@@ -44,10 +52,8 @@ async fn graphiql_and_the_sdl_have_their_own_paths_and_healthz_checks_the_databa
         .await
         .unwrap();
     assert_eq!(js.status(), 200);
-    assert!(js.headers()["cache-control"]
-        .to_str()
-        .unwrap()
-        .contains("immutable"));
+    // Its name does not change with its version: revalidated, never `immutable`.
+    assert_eq!(js.headers()["cache-control"], "public, max-age=3600");
     assert!(js.bytes().await.unwrap().len() > 500_000);
     let missing = client
         .get(format!("{base}/graphiql/assets/nope.js"))
@@ -191,6 +197,104 @@ async fn the_dashboard_and_its_documents_are_served_from_the_binary() {
         .await
         .unwrap();
     assert_eq!(none.status(), 404);
+}
+
+/// Decodes a body by its Content-Encoding.
+fn decoded(encoding: Option<&str>, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    match encoding {
+        Some("br") => brotli::BrotliDecompress(&mut &body[..], &mut out).unwrap(),
+        Some("gzip") => {
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(body), &mut out).unwrap();
+        }
+        None => out.extend_from_slice(body),
+        Some(other) => panic!("unexpected content-encoding {other}"),
+    }
+    out
+}
+
+#[tokio::test]
+async fn embedded_files_are_compressed_as_asked_and_revalidated_by_etag() {
+    let db = TestDb::empty().await;
+    let base = db.serve().await;
+    let client = reqwest::Client::new();
+    let script = include_bytes!("../assets/graphiql/graphiql.min.js");
+    let mut etags = Vec::new();
+    for (accept, expected) in [
+        ("gzip, deflate, br", Some("br")),
+        ("gzip", Some("gzip")),
+        ("br;q=0, gzip", Some("gzip")),
+        ("br;q=0, gzip;q=0", None),
+    ] {
+        let r = client
+            .get(format!("{base}/graphiql/assets/graphiql.min.js"))
+            .header("accept-encoding", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{accept}");
+        let encoding = r
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_string());
+        assert_eq!(encoding.as_deref(), expected, "{accept}");
+        assert_eq!(r.headers()["vary"], "accept-encoding");
+        etags.push(r.headers()["etag"].to_str().unwrap().to_string());
+        let body = r.bytes().await.unwrap();
+        if expected.is_some() {
+            assert!(
+                body.len() < script.len() / 3,
+                "{accept}: {} bytes",
+                body.len()
+            );
+        }
+        assert!(
+            decoded(expected, &body) == script,
+            "{accept}: the file itself"
+        );
+    }
+    // A strong ETag per representation: the brotli, gzip and plain ones differ.
+    assert!(etags.iter().all(|e| e.starts_with('"')), "{etags:?}");
+    assert_ne!(etags[0], etags[1]);
+    assert_ne!(etags[1], etags[3]);
+    assert_eq!(etags[1], etags[2]);
+
+    // The ETag sent back answers 304 with no body, for every embedded kind.
+    for (path, cache) in [
+        ("/graphiql/assets/graphiql.min.js", "public, max-age=3600"),
+        ("/assets/app.js", "public, max-age=3600"),
+        ("/queries/tracking-report.graphql", "public, max-age=3600"),
+        ("/", "no-cache"),
+        ("/graphiql", "no-cache"),
+    ] {
+        let first = client
+            .get(format!("{base}{path}"))
+            .header("accept-encoding", "br")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(first.status(), 200, "{path}");
+        assert_eq!(first.headers()["cache-control"], cache, "{path}");
+        let etag = first.headers()["etag"].clone();
+        let again = client
+            .get(format!("{base}{path}"))
+            .header("accept-encoding", "br")
+            .header("if-none-match", etag.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304, "{path}");
+        assert_eq!(again.headers()["etag"], etag, "{path}");
+        assert_eq!(again.headers()["cache-control"], cache, "{path}");
+        assert!(again.bytes().await.unwrap().is_empty(), "{path}");
+        let other = client
+            .get(format!("{base}{path}"))
+            .header("if-none-match", "\"0123456789abcdef0123456789abcdef\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), 200, "{path}: another ETag is another file");
+    }
 }
 
 #[tokio::test]

@@ -1,13 +1,11 @@
 //! The monitoring dashboard at `/`: static files inside the binary, a client
 //! of `/graphql` that runs the documents of `queries/` (served at
-//! `/queries/{name}.graphql`). Text assets are sent gzip-compressed when the
-//! browser accepts it.
+//! `/queries/{name}.graphql`). Sent compressed, with ETags (see `embedded`).
 
+use super::embedded;
 use axum::extract::Path;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use std::io::Write;
-use std::sync::OnceLock;
 
 const FILES: [(&str, &str, &str); 4] = [
     (
@@ -71,77 +69,62 @@ pub const QUERIES: [(&str, &str); 10] = [
     ),
 ];
 
-/// Each file gzip-compressed once, on first use.
-fn gzipped(index: usize) -> Option<&'static [u8]> {
-    static CACHE: OnceLock<Vec<Option<Vec<u8>>>> = OnceLock::new();
-    CACHE
-        .get_or_init(|| {
-            FILES
-                .iter()
-                .map(|(_, _, text)| {
-                    let mut enc =
-                        flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-                    enc.write_all(text.as_bytes()).ok()?;
-                    enc.finish().ok()
-                })
-                .collect()
-        })
-        .get(index)
-        .and_then(|v| v.as_deref())
-}
+/// How long a browser keeps the dashboard's scripts, styles and documents
+/// before asking again (then a 304 answers when nothing changed).
+const ASSET_CACHE: &str = "public, max-age=3600";
 
-fn serve(name: &str, headers: &HeaderMap, cache: &'static str) -> Response {
-    let Some(index) = FILES.iter().position(|(n, _, _)| *n == name) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let (_, mime, text) = FILES[index];
-    let gzip_ok = headers
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("gzip"));
-    let vary = (header::VARY, "accept-encoding");
-    match gzipped(index).filter(|_| gzip_ok) {
-        Some(bytes) => (
-            [
-                (header::CONTENT_TYPE, mime),
-                (header::CACHE_CONTROL, cache),
-                (header::CONTENT_ENCODING, "gzip"),
-                vary,
-            ],
-            bytes,
-        )
-            .into_response(),
-        None => (
-            [
-                (header::CONTENT_TYPE, mime),
-                (header::CACHE_CONTROL, cache),
-                vary,
-            ],
-            text,
-        )
-            .into_response(),
-    }
-}
-
-/// `GET /`
+/// `GET /`: always revalidated, so a new release's page is seen at once.
 pub async fn index(headers: HeaderMap) -> Response {
-    serve("index.html", &headers, "no-cache")
+    let (_, mime, text) = FILES[0];
+    embedded::send("/", mime, text.as_bytes(), "no-cache", &headers).await
 }
 
 /// `GET /assets/{file}`
 pub async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
-    serve(&file, &headers, "public, max-age=3600")
+    match FILES.iter().find(|(n, _, _)| *n == file) {
+        Some((name, mime, text)) => {
+            embedded::send(name, mime, text.as_bytes(), ASSET_CACHE, &headers).await
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// `GET /queries/{name}.graphql`: the documents users run.
-pub async fn query(Path(file): Path<String>) -> Response {
+pub async fn query(Path(file): Path<String>, headers: HeaderMap) -> Response {
     let name = file.strip_suffix(".graphql").unwrap_or(&file);
     match QUERIES.iter().find(|(n, _)| *n == name) {
-        Some((_, text)) => (
-            [(header::CONTENT_TYPE, "application/graphql; charset=utf-8")],
-            *text,
-        )
-            .into_response(),
+        Some((name, text)) => {
+            embedded::send(
+                name,
+                "application/graphql; charset=utf-8",
+                text.as_bytes(),
+                ASSET_CACHE,
+                &headers,
+            )
+            .await
+        }
         None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every document of `queries/` is served (and so is a GraphiQL tab and
+    /// allowed in persisted-only mode): a new file needs its line in QUERIES.
+    #[test]
+    fn every_document_in_queries_is_listed() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
+        let mut files = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                super::QUERIES.iter().any(|(n, t)| *n == name && *t == text),
+                "queries/{name}.graphql is missing from dashboard::QUERIES"
+            );
+            files += 1;
+        }
+        assert_eq!(files, super::QUERIES.len());
     }
 }

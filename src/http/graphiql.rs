@@ -1,20 +1,12 @@
 //! GraphiQL with every asset inside the binary (no request to another host),
-//! opened with the documents of `queries/` as tabs.
+//! opened with every document of `queries/` as a tab, each with a header
+//! editor ready for `Authorization: Bearer …`.
 
+use super::embedded;
 use axum::extract::Path;
-use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
-
-/// The documents users run, as GraphiQL's first tabs.
-const QUERIES: [&str; 7] = [
-    include_str!("../../queries/first-query.graphql"),
-    include_str!("../../queries/project-report-list.graphql"),
-    include_str!("../../queries/report-form.graphql"),
-    include_str!("../../queries/elaas-balance.graphql"),
-    include_str!("../../queries/tracking-report.graphql"),
-    include_str!("../../queries/province-overview.graphql"),
-    include_str!("../../queries/league-table.graphql"),
-];
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use std::sync::LazyLock;
 
 const ASSETS: [(&str, &str, &[u8]); 4] = [
     (
@@ -39,31 +31,44 @@ const ASSETS: [(&str, &str, &[u8]); 4] = [
     ),
 ];
 
-/// `GET /graphiql`
-pub async fn page() -> Html<String> {
-    let tabs: Vec<serde_json::Value> = QUERIES
+/// What each tab's header editor starts with: GraphiQL's default tabs get no
+/// headers of their own (its `defaultHeaders` reaches only tabs opened later).
+pub const HEADERS: &str = "{\n  \"Authorization\": \"Bearer \"\n}";
+
+/// The page, made once: the documents users run (those the dashboard runs,
+/// `dashboard::QUERIES`) as GraphiQL's tabs.
+static PAGE: LazyLock<String> = LazyLock::new(|| {
+    let tabs: Vec<serde_json::Value> = super::dashboard::QUERIES
         .iter()
-        .map(|q| serde_json::json!({ "query": q }))
+        .map(|(_, q)| serde_json::json!({ "query": q, "headers": HEADERS }))
         .collect();
     // `</` would end the script element early; JSON allows escaping the slash.
     let tabs = serde_json::Value::Array(tabs)
         .to_string()
         .replace("</", "<\\/");
-    Html(include_str!("graphiql.html").replace("/*TABS*/[]", &tabs))
+    include_str!("graphiql.html").replace("/*TABS*/[]", &tabs)
+});
+
+/// `GET /graphiql`
+pub async fn page(headers: HeaderMap) -> Response {
+    embedded::send(
+        "/graphiql",
+        "text/html; charset=utf-8",
+        PAGE.as_bytes(),
+        "no-cache",
+        &headers,
+    )
+    .await
 }
 
-/// `GET /graphiql/assets/{file}`: vendored files, cached for a year (their
-/// names change with their versions).
-pub async fn asset(Path(file): Path<String>) -> Response {
+/// `GET /graphiql/assets/{file}`: vendored files. Their names do not change
+/// with their versions, so they are kept an hour and then revalidated by
+/// ETag rather than kept for good.
+pub async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
     match ASSETS.iter().find(|(name, _, _)| *name == file) {
-        Some((_, mime, bytes)) => (
-            [
-                (header::CONTENT_TYPE, *mime),
-                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
-            ],
-            *bytes,
-        )
-            .into_response(),
+        Some((name, mime, bytes)) => {
+            embedded::send(name, mime, bytes, "public, max-age=3600", &headers).await
+        }
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }

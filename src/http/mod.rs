@@ -2,6 +2,7 @@
 //! `/graphiql`, the SDL at `/schema.graphql`, `/healthz`.
 
 pub mod dashboard;
+pub mod embedded;
 pub mod export;
 pub mod graphiql;
 pub mod graphql_http;
