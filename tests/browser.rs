@@ -1,8 +1,9 @@
 //! The web pages in a real browser (Debian's chromium driven by
-//! puppeteer-core, every other host blocked): GraphiQL runs a query, the
-//! dashboard's figures equal the API's, a click reaches a project's report,
-//! a scoped token sees only its province or LAO, no foreign request, no
-//! console error. Needs chromium, Node.js and
+//! puppeteer-core, every other host blocked): GraphiQL runs a query typed
+//! into it, the dashboard's figures and totals equal the API's, its tables
+//! sort both ways, a league of more than 100 LAOs is whole, a click reaches
+//! the aerobic-dance project's report, a scoped token sees only its province
+//! or LAO (tables, chart, downloads), no foreign request, no console error. Needs chromium, Node.js and
 //! `npm ci --prefix tests/browser` (CI installs all three); elsewhere the test
 //! says why it skipped, and fails only under CI.
 
@@ -30,6 +31,16 @@ async fn the_dashboard_and_graphiql_work_in_a_browser_with_no_internet() {
         .execute(&db.pool)
         .await
         .unwrap();
+    // More LAOs in that province than one page of performanceScores (100),
+    // so the league table must page through them all.
+    sqlx::raw_sql(
+        "INSERT INTO organisations (code, name_th, kind, province_code) \
+         SELECT '72' || lpad(n::text, 5, '0'), 'องค์การบริหารส่วนตำบลหน้า ' || n, 'sao', '72' \
+         FROM generate_series(101, 230) AS n",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
     let base = db.serve().await;
     let output = tokio::process::Command::new("node")
         .arg(dir.join("browser.mjs"))
@@ -41,6 +52,8 @@ async fn the_dashboard_and_graphiql_work_in_a_browser_with_no_internet() {
         .await
         .unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
+    // Each check's line, for `cargo test --test browser -- --nocapture`.
+    println!("{text}");
     assert!(
         output.status.success(),
         "browser test:\n{text}{}",

@@ -17,6 +17,7 @@ const TEXT = {
     strategyGoal: 'เป้าหมายยุทธศาสตร์ชาติ', masterPlanGoal: 'เป้าหมายแผนแม่บท', subPlanGoal: 'เป้าหมายแผนย่อย',
     indicator: 'ดัชนีชี้วัดความสำเร็จ', output: 'เป้าหมายเชิงผลผลิต', outcome: 'เป้าหมายเชิงผลลัพธ์', progress: 'ความก้าวหน้า',
     period: 'ระยะเวลาดำเนินการ', location: 'พิกัด', signedInAs: 'เข้าสู่ระบบในชื่อ', download: 'ดาวน์โหลด', facts: 'ข้อมูลรายโครงการ', scores: 'คะแนน', emenscr: 'ส่งต่อ eMENSCR',
+    DRAFT: 'ร่างรายงาน', SUBMITTED: 'ส่งรายงานแล้ว', COMPLETED: 'ดำเนินการเสร็จสิ้น', noReport: 'ยังไม่มีรายงาน',
   },
   en: {
     title: 'Tidtam · Tracking report of each LAO', province: 'Province', fiscalYear: 'Fiscal year (BE)',
@@ -31,10 +32,17 @@ const TEXT = {
     map: 'Open map', strategyGoal: 'National strategy goal', masterPlanGoal: 'Master plan goal',
     subPlanGoal: 'Sub-plan goal', indicator: 'Success indicator', output: 'Output target', outcome: 'Outcome target',
     progress: 'Progress', period: 'Period', location: 'Location', signedInAs: 'Signed in as', download: 'Download', facts: 'Projects', scores: 'Scores', emenscr: 'eMENSCR hand-over',
+    DRAFT: 'Draft', SUBMITTED: 'Submitted', COMPLETED: 'Completed', noReport: 'No report yet',
   },
 };
 
-const state = { lang: 'th', fy: 2564, province: '71', sortLeague: 'rankInNation', data: {}, viewer: null };
+// sort: each table's column index and direction (1 ascending, -1 descending);
+// drill/report: what the drill-down shows, kept so a language switch redraws it.
+const state = {
+  lang: 'th', fy: 2564, province: '71', data: {}, viewer: null,
+  sort: { tracking: null, projects: null, league: { col: 0, dir: 1 } },
+  drill: null, report: null,
+};
 const $ = (id) => document.getElementById(id);
 const t = (k) => TEXT[state.lang][k] || k;
 const documents = {};
@@ -72,43 +80,95 @@ function status(kind, message) {
   s.textContent = message || '';
 }
 
-function trackingTable(report) {
-  const years = report.planYears;
-  const head = [t('org'), t('recording'), t('strategies'), ...years.map(String), t('planApproved'), t('added'),
-    t('approved'), t('reported'), t('contracted'), t('disbursed'), t('full'), t('completed')];
-  const cells = (r, isTotal) => {
-    const plan = Object.fromEntries(r.planProjects.map((p) => [p.planYear, p.projects]));
-    const flag = (v) => (isTotal ? num(v) : v ? t('done') : '–');
-    return [flag(r.recordingDone), num(r.strategies), ...years.map((y) => num(plan[y] || 0)), flag(r.planApproved),
-      num(r.projectsAdded), num(r.budgetApproved), num(r.reported), num(r.contracted), num(r.disbursed),
-      num(r.fullyDisbursed), num(r.completed)];
-  };
-  // An LAO's account sees its own row; the province's totals are not its own.
-  const own = state.viewer && state.viewer.organisation ? state.viewer.organisation.code : null;
-  const shownRows = own ? report.rows.filter((r) => r.organisationCode === own) : report.rows;
-  const rows = shownRows.map((r) => `<tr class="link" data-code="${esc(r.organisationCode)}" data-name="${esc(r.name)}"><td>${esc(r.name)}</td>${cells(r, false).map((c) => `<td class="n">${c}</td>`).join('')}</tr>`);
-  const total = own ? '' : `<tr class="total"><td>${t('total')}</td>${cells(report.provinceTotals, true).map((c) => `<td class="n">${c}</td>`).join('')}</tr>`;
-  $('tracking').innerHTML = `<thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('') || `<tr><td colspan="${head.length}">${t('empty')}</td></tr>`}${total}</tbody>`;
-  $('tracking').querySelectorAll('tr.link').forEach((tr) => tr.addEventListener('click', () => drill(tr.dataset.code, tr.dataset.name)));
+/** Orders two cell values: numbers numerically, text in Thai dictionary order. */
+function compare(a, b) {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+  return String(a).localeCompare(String(b), 'th');
 }
 
-function leagueTable(edges) {
-  const own = state.viewer && state.viewer.organisation ? state.viewer.organisation.name : null;
-  const rows = edges.map((e) => e.node).filter((r) => !own || r.name === own);
-  const key = state.sortLeague;
-  rows.sort((a, b) => (a[key] ?? Infinity) > (b[key] ?? Infinity) ? 1 : (a[key] ?? Infinity) < (b[key] ?? Infinity) ? -1 : 0);
-  if (key === 'score') rows.reverse();
-  const cols = [['rankInNation', t('rank')], ['rankInProvince', t('rankProvince')], ['name', t('org')], ['score', t('score')]];
-  $('league').innerHTML = `<thead><tr>${cols.map(([k, h]) => `<th scope="col" data-key="${k}">${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr><td class="n">${num(r.rankInNation)}</td><td class="n">${num(r.rankInProvince)}</td><td>${esc(r.name)}</td><td class="n">${pct(r.score)}</td></tr>`).join('') || `<tr><td colspan="4">${t('empty')}</td></tr>`}</tbody>`;
-  $('league').querySelectorAll('th').forEach((th) => th.addEventListener('click', () => { state.sortLeague = th.dataset.key; leagueTable(edges); }));
+/** The rows in the order the table's sort asks for: blanks last in either
+ * direction, ties in the server's order. */
+function sorted(table, cols, rows) {
+  const sort = state.sort[table];
+  if (!sort || !cols[sort.col]) return rows;
+  const value = cols[sort.col].value;
+  const blank = (v) => v == null || v === '' || Number.isNaN(v);
+  return rows.map((r, i) => [r, i, value(r)]).sort(([, i, x], [, j, y]) => {
+    if (blank(x) || blank(y)) return blank(x) - blank(y) || i - j;
+    return sort.dir * compare(x, y) || i - j;
+  }).map(([r]) => r);
+}
+
+/** A table's header row: each column a button that sorts by it (again: the
+ * other way), its state in aria-sort for screen readers. */
+function headRow(table, cols) {
+  const sort = state.sort[table];
+  return `<thead><tr>${cols.map((c, i) => {
+    const aria = sort && sort.col === i ? (sort.dir > 0 ? 'ascending' : 'descending') : 'none';
+    return `<th scope="col" aria-sort="${aria}" data-col="${i}"><button type="button" class="sort">${esc(c.label)}</button></th>`;
+  }).join('')}</tr></thead>`;
+}
+
+function sortOnClick(el, table, redraw) {
+  el.querySelectorAll('th[data-col]').forEach((th) => th.addEventListener('click', () => {
+    const col = Number(th.dataset.col);
+    const s = state.sort[table];
+    state.sort[table] = { col, dir: s && s.col === col ? -s.dir : 1 };
+    redraw();
+  }));
+}
+
+const decimal = (v) => (v == null ? null : Number(v));
+const statusLabel = (s) => (s ? t(s) : t('noReport'));
+
+/** The signed-in LAO's code when the account is an LAO's (an officer's). */
+const ownOrganisation = () => (state.viewer && state.viewer.organisation ? state.viewer.organisation.code : null);
+
+function trackingTable(report) {
+  const years = report.planYears;
+  const plan = (r, y) => (r.planProjects.find((p) => p.planYear === y) || { projects: 0 }).projects;
+  const count = (label, key) => ({ label, value: (r) => r[key], show: (r) => num(r[key]) });
+  const flag = (label, key) => ({ label, value: (r) => r[key], show: (r, isTotal) => (isTotal ? num(r[key]) : r[key] ? t('done') : '–') });
+  const cols = [
+    { label: t('org'), value: (r) => r.name, show: (r, isTotal) => (isTotal ? esc(t('total')) : esc(r.name)), text: true },
+    flag(t('recording'), 'recordingDone'), count(t('strategies'), 'strategies'),
+    ...years.map((y) => ({ label: String(y), value: (r) => plan(r, y), show: (r) => num(plan(r, y)) })),
+    flag(t('planApproved'), 'planApproved'), count(t('added'), 'projectsAdded'), count(t('approved'), 'budgetApproved'),
+    count(t('reported'), 'reported'), count(t('contracted'), 'contracted'), count(t('disbursed'), 'disbursed'),
+    count(t('full'), 'fullyDisbursed'), count(t('completed'), 'completed'),
+  ];
+  const cells = (r, isTotal) => cols.map((c) => `<td${c.text ? '' : ' class="n"'}>${c.show(r, isTotal)}</td>`).join('');
+  // An LAO's account sees its own row; the province's totals are not its own.
+  const own = ownOrganisation();
+  const shownRows = sorted('tracking', cols, own ? report.rows.filter((r) => r.organisationCode === own) : report.rows);
+  const rows = shownRows.map((r) => `<tr class="link" data-code="${esc(r.organisationCode)}" data-name="${esc(r.name)}">${cells(r, false)}</tr>`);
+  const total = own ? '' : `<tr class="total">${cells(report.provinceTotals, true)}</tr>`;
+  $('tracking').innerHTML = `${headRow('tracking', cols)}<tbody>${rows.join('') || `<tr><td colspan="${cols.length}">${t('empty')}</td></tr>`}${total}</tbody>`;
+  $('tracking').querySelectorAll('tr.link').forEach((tr) => tr.addEventListener('click', () => drill(tr.dataset.code, tr.dataset.name)));
+  sortOnClick($('tracking'), 'tracking', () => trackingTable(report));
+}
+
+function leagueTable(nodes) {
+  const own = ownOrganisation();
+  const cols = [
+    { label: t('rank'), value: (r) => r.rankInNation }, { label: t('rankProvince'), value: (r) => r.rankInProvince },
+    { label: t('org'), value: (r) => r.name }, { label: t('score'), value: (r) => r.score },
+  ];
+  const rows = sorted('league', cols, nodes.filter((r) => !own || r.organisationCode === own));
+  $('league').innerHTML = `${headRow('league', cols)}<tbody>${rows.map((r) => `<tr data-code="${esc(r.organisationCode)}"><td class="n">${num(r.rankInNation)}</td><td class="n">${num(r.rankInProvince)}</td><td>${esc(r.name)}</td><td class="n">${pct(r.score)}</td></tr>`).join('') || `<tr><td colspan="4">${t('empty')}</td></tr>`}</tbody>`;
+  sortOnClick($('league'), 'league', () => leagueTable(nodes));
 }
 
 let chart;
+/** Disbursement and completion per LAO, of the LAOs the account may see. */
 function drawChart(report, groups) {
+  const own = ownOrganisation();
+  const rows = own ? report.rows.filter((r) => r.organisationCode === own) : report.rows;
   const byCode = Object.fromEntries(groups.map((g) => [g.key[0].value, g.disbursedPctOfBudget]));
-  const labels = report.rows.map((r) => r.name);
-  const disbursed = report.rows.map((r) => byCode[r.organisationCode] ?? 0);
-  const completion = report.rows.map((r) => (r.budgetApproved ? (100 * r.completed) / r.budgetApproved : 0));
+  const labels = rows.map((r) => r.name);
+  const disbursed = rows.map((r) => byCode[r.organisationCode] ?? 0);
+  const completion = rows.map((r) => (r.budgetApproved ? (100 * r.completed) / r.budgetApproved : 0));
   if (chart) chart.destroy();
   chart = new Chart($('chart'), {
     type: 'bar',
@@ -117,51 +177,112 @@ function drawChart(report, groups) {
   });
 }
 
+/** A message in a drill-down table or the report box: loading, or an error. */
+const note = (kind, message) => `<p class="${kind}">${esc(message)}</p>`;
+
 async function drill(code, name) {
-  $('drill').hidden = false;
-  $('report').innerHTML = '';
-  $('drill-title').textContent = `${t('projectsOf')} · ${name} · ${state.fy}`;
-  $('projects').innerHTML = `<tr><td>${t('loading')}</td></tr>`;
+  state.drill = { code, name, list: null, error: null };
+  state.report = null;
+  drawDrill();
   try {
     const data = await gql('project-report-list', { organisationCode: code, fiscalYear: state.fy });
-    const list = data.organisation.reportList;
-    const head = [t('project'), t('ordinance'), t('contract'), t('disbursedMoney'), t('remaining'), t('status')];
-    let body = '';
-    for (const s of list.sectors) {
-      body += `<tr class="total"><td colspan="6">${esc(s.sector)}</td></tr>`;
-      for (const p of s.projects) {
-        const link = p.report ? ` class="link" data-report="${esc(p.report.id)}"` : '';
-        body += `<tr${link}><td>${esc(p.name)}</td><td class="n">${baht(p.ordinanceBudget)}</td><td class="n">${baht(p.contractAmount)}</td><td class="n">${baht(p.disbursed)}</td><td class="n">${baht(p.remaining)}</td><td>${esc(p.report ? p.report.status : '–')}</td></tr>`;
-      }
-    }
-    body += `<tr class="total"><td>${t('total')}</td><td class="n">${baht(list.totals.ordinanceBudget)}</td><td class="n">${baht(list.totals.contractAmount)}</td><td class="n">${baht(list.totals.disbursed)}</td><td class="n">${baht(list.totals.remaining)}</td><td></td></tr>`;
-    $('projects').innerHTML = `<caption>${t('asOf')} ${esc(list.elaasAsOfBE || '–')}</caption><thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>${body}</tbody>`;
-    $('projects').querySelectorAll('tr.link').forEach((tr) => tr.addEventListener('click', () => showReport(tr.dataset.report)));
+    if (state.drill && state.drill.code === code) state.drill.list = data.organisation.reportList;
   } catch (e) {
-    $('projects').innerHTML = `<tr><td class="error">${esc(e.message)}</td></tr>`;
+    if (state.drill && state.drill.code === code) state.drill.error = e.message;
   }
+  drawDrill();
+}
+
+/** The drill-down from what state.drill and state.report hold (so that the
+ * language switch redraws it without asking the server again). */
+function drawDrill() {
+  const d = state.drill;
+  $('drill').hidden = !d;
+  if (!d) return;
+  $('drill-title').textContent = `${t('projectsOf')} · ${d.name} · ${state.fy}`;
+  if (d.error) {
+    $('projects').innerHTML = `<tbody><tr><td class="error">${esc(d.error)}</td></tr></tbody>`;
+  } else if (!d.list) {
+    $('projects').innerHTML = `<tbody><tr><td class="loading">${t('loading')}</td></tr></tbody>`;
+  } else {
+    projectsTable(d.list);
+  }
+  drawReport();
+}
+
+function projectsTable(list) {
+  const cols = [
+    { label: t('project'), value: (p) => p.name, text: true }, { label: t('ordinance'), value: (p) => decimal(p.ordinanceBudget) },
+    { label: t('contract'), value: (p) => decimal(p.contractAmount) }, { label: t('disbursedMoney'), value: (p) => decimal(p.disbursed) },
+    { label: t('remaining'), value: (p) => decimal(p.remaining) }, { label: t('status'), value: (p) => statusLabel(p.report && p.report.status), text: true },
+  ];
+  let body = '';
+  // Sorted within each sector (ด้าน), so that the sector headings stay true.
+  for (const s of list.sectors) {
+    body += `<tr class="total"><th scope="rowgroup" colspan="6">${esc(s.sector)}</th></tr>`;
+    for (const p of sorted('projects', cols, s.projects)) {
+      const link = p.report ? ` class="link" data-report="${esc(p.report.id)}"` : '';
+      body += `<tr${link}><td>${esc(p.name)}</td><td class="n">${baht(p.ordinanceBudget)}</td><td class="n">${baht(p.contractAmount)}</td><td class="n">${baht(p.disbursed)}</td><td class="n">${baht(p.remaining)}</td><td>${esc(statusLabel(p.report && p.report.status))}</td></tr>`;
+    }
+  }
+  body += `<tr class="total"><td>${t('total')}</td><td class="n">${baht(list.totals.ordinanceBudget)}</td><td class="n">${baht(list.totals.contractAmount)}</td><td class="n">${baht(list.totals.disbursed)}</td><td class="n">${baht(list.totals.remaining)}</td><td></td></tr>`;
+  $('projects').innerHTML = `<caption>${t('asOf')} ${esc(list.elaasAsOfBE || '–')}</caption>${headRow('projects', cols)}<tbody>${body}</tbody>`;
+  $('projects').querySelectorAll('tr.link').forEach((tr) => tr.addEventListener('click', () => showReport(tr.dataset.report)));
+  sortOnClick($('projects'), 'projects', () => projectsTable(list));
 }
 
 async function showReport(id) {
-  const r = (await gql('report-form', { id })).node;
+  state.report = { id, data: null, error: null };
+  drawReport();
+  try {
+    const data = await gql('report-form', { id });
+    if (state.report && state.report.id === id) state.report.data = data.node;
+  } catch (e) {
+    if (state.report && state.report.id === id) state.report.error = e.message;
+  }
+  drawReport();
+}
+
+function drawReport() {
+  const rep = state.report;
+  if (!rep) { $('report').innerHTML = ''; return; }
+  if (rep.error) { $('report').innerHTML = note('error', rep.error); return; }
+  if (!rep.data) { $('report').innerHTML = note('loading', t('loading')); return; }
+  const r = rep.data;
   const goal = (label, g) => (g ? `<div class="goal"><strong>${t(label)}</strong> ${esc(g.goal.code)} ${esc(g.goal.goalTh)}<br>${esc(g.result || '')}</div>` : '');
   const loc = r.location ? `${r.location.latitude}, ${r.location.longitude} <a href="https://www.openstreetmap.org/?mlat=${r.location.latitude}&mlon=${r.location.longitude}#map=14/${r.location.latitude}/${r.location.longitude}" target="_blank" rel="noopener">${t('map')}</a>` : '–';
   $('report').innerHTML = `<h3>${esc(r.approval.name)}</h3>
-    <p>${t('period')}: ${esc(r.startDateBE || '–')} – ${esc(r.endDateBE || '–')} · ${t('status')}: ${esc(r.status)}</p>
+    <p>${t('period')}: ${esc(r.startDateBE || '–')} – ${esc(r.endDateBE || '–')} · ${t('status')}: <span class="status">${esc(statusLabel(r.status))}</span></p>
     <p>${t('output')}: ${esc(r.outputTarget || '–')}<br>${t('outcome')}: ${esc(r.outcomeTarget || '–')}<br>${t('indicator')}: ${esc(r.successIndicator || '–')}</p>
     ${goal('strategyGoal', r.strategyGoal)}${goal('masterPlanGoal', r.masterPlanGoal)}${goal('subPlanGoal', r.subPlanGoal)}
     <p>${t('progress')}: ${r.progress.map((p) => `Q${p.fiscalQuarter} ${esc(p.percent)}%`).join(', ') || '–'}</p>
     <p>${t('location')}: ${loc}</p>`;
 }
 
+/** Every row of the league table: the field pages at most 100 rows, and a
+ * province can have more LAOs than that. */
+async function allScores() {
+  const nodes = [];
+  let after = null;
+  for (;;) {
+    const page = (await gql('league-table', { fiscalYear: state.fy, provinceCode: state.province, first: 100, after })).performanceScores;
+    nodes.push(...page.edges.map((e) => e.node));
+    const next = page.pageInfo.endCursor;
+    if (!page.pageInfo.hasNextPage || !next || next === after) return nodes;
+    after = next;
+  }
+}
+
 async function load() {
   history.replaceState(null, '', `/?fy=${state.fy}&province=${encodeURIComponent(state.province)}&lang=${state.lang}`);
   status('loading', t('loading'));
-  $('drill').hidden = true;
+  state.drill = null;
+  state.report = null;
+  drawDrill();
   try {
     const [tracking, league, money] = await Promise.all([
       gql('tracking-report', { fiscalYear: state.fy, provinceCode: state.province }),
-      gql('league-table', { fiscalYear: state.fy, provinceCode: state.province, first: 100 }),
+      allScores(),
       gql('organisation-disbursement', { fiscalYear: state.fy, provinceCode: state.province }),
     ]);
     state.data = { tracking, league, money };
@@ -172,9 +293,12 @@ async function load() {
   }
 }
 
-/** Links to the exports of the chosen province and year (GET /export/…). */
+/** Links to the exports of what the account may see for the chosen year
+ * (GET /export/…): an LAO's account gets its LAO's files, others the province's. */
 function downloads() {
-  const q = `fiscalYear=${state.fy}&provinceCode=${encodeURIComponent(state.province)}`;
+  const own = ownOrganisation();
+  const scope = own ? `organisationCode=${encodeURIComponent(own)}` : `provinceCode=${encodeURIComponent(state.province)}`;
+  const q = `fiscalYear=${state.fy}&${scope}`;
   const link = (file, label) => `<a href="/export/${file}?${q}" download>${esc(label)}</a>`;
   $('downloads').innerHTML = `${esc(t('download'))}: ${[
     link('tracking.csv', `${t('tracking')} CSV`), link('tracking.parquet', 'Parquet'),
@@ -188,10 +312,11 @@ function render() {
   document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
   $('lang').textContent = t('lang');
   downloads();
+  drawDrill();
   const { tracking, league, money } = state.data;
   if (!tracking) return;
   trackingTable(tracking.monitoringReport);
-  leagueTable(league.performanceScores.edges);
+  leagueTable(league);
   drawChart(tracking.monitoringReport, money.disbursement.groups);
 }
 

@@ -1,6 +1,8 @@
 // Drives Debian's chromium through Tidtam's web pages, with every other host
-// blocked: GraphiQL runs a query; the dashboard's figures equal what the API
-// answers; a click leads to the aerobic-dance project's report.
+// blocked: GraphiQL runs a query typed into it; the dashboard's figures and
+// totals equal what the API answers; every column sorts both ways; a click
+// leads to the aerobic-dance project's report; a scoped token sees only its
+// scope, in the tables, the chart and the downloads.
 // Usage: node browser.mjs http://127.0.0.1:PORT [screenshot-folder]
 import puppeteer from 'puppeteer-core';
 
@@ -19,27 +21,77 @@ const page = await browser.newPage();
 await page.setViewport({ width: 1400, height: 1000 });
 const foreign = [];
 const consoleErrors = [];
-page.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) foreign.push(r.url()); });
-page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-page.on('pageerror', (e) => consoleErrors.push(String(e)));
+/** Records, for every page, requests to other hosts and console errors. */
+function watch(p) {
+  p.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) foreign.push(r.url()); });
+  p.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  p.on('pageerror', (e) => consoleErrors.push(String(e)));
+}
+watch(page);
 
 async function api(query, variables) {
   const r = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
   return (await r.json()).data;
 }
 
+/** Every league row of a province, page by page, as the API ranks them. */
+async function allScores(province) {
+  const nodes = [];
+  let after = null;
+  for (;;) {
+    const page = (await api(`query ($p: String, $after: String) { performanceScores(fiscalYear: 2564, provinceCode: $p, first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { organisationCode name rankInNation score } } } }`, { p: province, after })).performanceScores;
+    nodes.push(...page.edges.map((e) => e.node));
+    if (!page.pageInfo.hasNextPage) return { total: page.totalCount, nodes };
+    after = page.pageInfo.endCursor;
+  }
+}
+
+/** Clicks a column header twice and reads the column after each click:
+ * ascending then descending, told by aria-sort too. */
+async function sortTwice(p, table, col) {
+  const read = () => p.$$eval(`${table} tbody tr:not(.total)`, (trs, c) => trs.filter((tr) => tr.cells.length > c).map((tr) => tr.cells[c].textContent.trim()), col);
+  const aria = () => p.$eval(`${table} th[data-col="${col}"]`, (th) => th.getAttribute('aria-sort'));
+  await p.click(`${table} th[data-col="${col}"] button`);
+  const first = { values: await read(), aria: await aria() };
+  await p.click(`${table} th[data-col="${col}"] button`);
+  const second = { values: await read(), aria: await aria() };
+  return [first, second];
+}
+const numeric = (v) => Number(v.replace(/,/g, ''));
+const inOrder = (values, cmp) => values.every((v, i) => i === 0 || cmp(values[i - 1], v) <= 0);
+const thai = (a, b) => a.localeCompare(b, 'th');
+
 // GraphiQL: renders, runs the first tab's query, shows the answer.
 await page.goto(`${base}/graphiql`, { waitUntil: 'networkidle0' });
 await page.waitForSelector('.graphiql-execute-button', { timeout: 15000 });
+const tabCount = await page.$$eval('.graphiql-tab', (tabs) => tabs.length);
+check(tabCount === 10, `GraphiQL opens every document of queries/ as a tab (${tabCount})`);
 await page.click('.graphiql-execute-button');
 await page.waitForFunction(() => document.querySelector('.result-window')?.textContent.includes('20000.00'), { timeout: 15000 });
 check(true, 'GraphiQL runs a query and shows 20000.00');
+// Then a query typed into the editor as a person would (the editor closes
+// brackets itself and steps over the typed closing ones).
+const typed = '{ provinces(first: 3) { totalCount edges { node { code nameEn } } } }';
+await page.click('.graphiql-query-editor .CodeMirror-code');
+await page.keyboard.down('Control');
+await page.keyboard.press('KeyA');
+await page.keyboard.up('Control');
+await page.keyboard.press('Backspace');
+await page.keyboard.type(typed);
+await page.keyboard.press('Escape');
+const editorText = await page.$eval('.graphiql-query-editor .CodeMirror', (el) => el.CodeMirror.getValue());
+check(editorText === typed, `the typed query is in the editor (${editorText})`);
+const firstProvince = (await api(typed)).provinces.edges[0].node.nameEn;
+await page.click('.graphiql-execute-button');
+await page.waitForFunction((name) => document.querySelector('.result-window')?.textContent.includes(name), { timeout: 15000 }, firstProvince);
+const answer = await page.$eval('.result-window', (el) => el.textContent);
+check(answer.includes('"totalCount"') && !answer.includes('20000.00'), `GraphiQL shows the typed query's answer (${firstProvince})`);
 if (shots) await page.screenshot({ path: `${shots}/graphiql.png` });
 
 // The dashboard for Kanchanaburi, FY 2564.
 await page.goto(`${base}/?fy=2564&province=71`, { waitUntil: 'networkidle0' });
 await page.waitForSelector('#tracking tbody tr.link', { timeout: 15000 });
-const truth = (await api(`{ monitoringReport(fiscalYear: 2564, provinceCode: "71") { planYears rows { name recordingDone strategies planProjects { planYear projects } planApproved projectsAdded budgetApproved reported contracted disbursed fullyDisbursed completed } } }`)).monitoringReport;
+const truth = (await api(`{ monitoringReport(fiscalYear: 2564, provinceCode: "71") { planYears rows { organisationCode name recordingDone strategies planProjects { planYear projects } planApproved projectsAdded budgetApproved reported contracted disbursed fullyDisbursed completed } provinceTotals { recordingDone strategies planProjects { planYear projects } planApproved projectsAdded budgetApproved reported contracted disbursed fullyDisbursed completed } } }`)).monitoringReport;
 const shown = await page.$$eval('#tracking tbody tr.link', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent.trim())));
 check(shown.length === truth.rows.length, `the tracking table has ${truth.rows.length} rows`);
 const n = (v) => Number(v).toLocaleString('th-TH');
@@ -50,7 +102,13 @@ truth.rows.forEach((r, i) => {
     n(r.fullyDisbursed), n(r.completed)];
   check(JSON.stringify(shown[i]) === JSON.stringify(expected), `row ${r.name} equals monitoringReport`);
 });
-const ranks = (await api(`{ performanceScores(fiscalYear: 2564, provinceCode: "71", first: 100) { edges { node { name rankInNation } } } }`)).performanceScores.edges.map((e) => [e.node.name, String(e.node.rankInNation)]);
+const tt = truth.provinceTotals;
+const totalsPlan = Object.fromEntries(tt.planProjects.map((p) => [p.planYear, p.projects]));
+const expectedTotals = ['รวม', n(tt.recordingDone), n(tt.strategies), ...truth.planYears.map((y) => n(totalsPlan[y] || 0)), n(tt.planApproved),
+  n(tt.projectsAdded), n(tt.budgetApproved), n(tt.reported), n(tt.contracted), n(tt.disbursed), n(tt.fullyDisbursed), n(tt.completed)];
+const shownTotals = await page.$eval('#tracking tbody tr.total', (tr) => [...tr.cells].map((c) => c.textContent.trim()));
+check(JSON.stringify(shownTotals) === JSON.stringify(expectedTotals), `the totals row equals monitoringReport's provinceTotals (${shownTotals})`);
+const ranks = (await allScores('71')).nodes.map((r) => [r.name, String(r.rankInNation)]);
 const league = await page.$$eval('#league tbody tr', (trs) => trs.map((tr) => [tr.cells[2].textContent, tr.cells[0].textContent]));
 check(JSON.stringify(league) === JSON.stringify(ranks), 'league ranks equal performanceScores');
 const links = await page.$$eval('#downloads a', (as) => as.map((a) => a.getAttribute('href')));
@@ -59,24 +117,68 @@ const csv = await (await fetch(`${base}/export/tracking.csv?fiscalYear=2564&prov
 check(csv.split('\n').filter((l) => l.trim()).length === truth.rows.length + 1, 'the tracking CSV download has one line per LAO');
 if (shots) await page.screenshot({ path: `${shots}/dashboard.png` });
 
-// Drill down: the LAO, its projects, the aerobic-dance report with its goal codes.
+// Every column sorts both ways: text in Thai order, numbers as numbers.
+const [byNameUp, byNameDown] = await sortTwice(page, '#tracking', 0);
+check(byNameUp.aria === 'ascending' && byNameDown.aria === 'descending', `aria-sort follows the clicks (${byNameUp.aria}, ${byNameDown.aria})`);
+check(inOrder(byNameUp.values, thai) && JSON.stringify(byNameDown.values) === JSON.stringify([...byNameUp.values].reverse()),
+  `the tracking table sorts by name and a second click flips it (${byNameUp.values})`);
+const [scoreUp, scoreDown] = await sortTwice(page, '#league', 3);
+check(scoreUp.values.length === ranks.length && inOrder(scoreUp.values.map(numeric), (a, b) => a - b) && inOrder(scoreDown.values.map(numeric), (a, b) => b - a),
+  `the league sorts by score numerically both ways (${scoreUp.values} / ${scoreDown.values})`);
+const [rankUp] = await sortTwice(page, '#league', 0);
+check(JSON.stringify(rankUp.values) === JSON.stringify(ranks.map((r) => r[1])), 'the league sorts back by rank');
+await page.click('#league th[data-col="0"] button'); // by rank, best first, again
+
+// A province with more LAOs than one page of performanceScores: all are listed.
+const big = await allScores('72');
+await page.select('#province', '72');
+await page.waitForFunction((count) => document.querySelectorAll('#league tbody tr').length === count, { timeout: 20000 }, big.total);
+const bigShown = await page.$$eval('#league tbody tr', (trs) => trs.map((tr) => tr.dataset.code));
+check(big.total > 100 && JSON.stringify(bigShown) === JSON.stringify(big.nodes.map((r) => r.organisationCode)),
+  `the league lists all ${big.total} LAOs of a province with more than 100`);
+await page.select('#province', '71');
+await page.waitForFunction(() => document.querySelector('#tracking tbody tr.link')?.dataset.code.startsWith('71'), { timeout: 15000 });
+
+// Drill down: the LAO, its projects, the aerobic-dance report (found by its
+// name) with its goal codes.
 await page.evaluate(() => [...document.querySelectorAll('#tracking tr.link')].find((tr) => tr.dataset.code === '7100001').click());
 await page.waitForSelector('#projects tr.link', { timeout: 15000 });
-await page.click('#projects tr.link');
+const [budgetUp, budgetDown] = await sortTwice(page, '#projects', 1);
+const budgets = (v) => v.filter((x) => /^[\d,.]+$/.test(x)).map(numeric);
+check(budgetUp.aria === 'ascending' && inOrder(budgets(budgetUp.values), (a, b) => a - b) && inOrder(budgets(budgetDown.values), (a, b) => b - a),
+  `the projects sort by budget both ways (${budgetUp.values} / ${budgetDown.values})`);
+const aerobic = await page.evaluate(() => {
+  const tr = [...document.querySelectorAll('#projects tr.link')].find((row) => row.cells[0].textContent.includes('แอโรบิค'));
+  if (tr) tr.click();
+  return tr ? tr.cells[0].textContent : null;
+});
+check(aerobic !== null, `the aerobic-dance project is listed (${aerobic})`);
 await page.waitForFunction(() => document.querySelectorAll('#report .goal').length === 3, { timeout: 15000 });
 const report = await page.$eval('#report', (el) => el.textContent);
+check(report.includes('แอโรบิค'), 'the report is the aerobic-dance project\'s');
 check(['3.1', '140001', '140101'].every((c) => report.includes(c)), 'the report shows its three goal codes');
 check(report.includes('14.752029198560914'), 'the report shows its location');
+const thaiStatus = await page.$eval('#report .status', (el) => el.textContent);
+check(['ร่างรายงาน', 'ส่งรายงานแล้ว', 'ดำเนินการเสร็จสิ้น'].includes(thaiStatus), `the report's status in Thai (${thaiStatus})`);
 if (shots) {
   await page.evaluate(() => document.getElementById('drill').scrollIntoView());
   await page.screenshot({ path: `${shots}/drill-down.png` });
 }
+// The language switch redraws the drill-down too.
+await page.click('#lang');
+const english = {
+  title: await page.$eval('#drill-title', (el) => el.textContent),
+  status: await page.$eval('#report .status', (el) => el.textContent),
+  goals: await page.$$eval('#report .goal', (gs) => gs.length),
+};
+check(english.title.startsWith('Project report list') && ['Draft', 'Submitted', 'Completed'].includes(english.status) && english.goals === 3,
+  `the drill-down redrawn in English (${JSON.stringify(english)})`);
+await page.click('#lang');
 
 // Signed in with a scoped token, the dashboard offers only the account's scope.
 async function signedIn(token) {
   const p = await browser.newPage();
-  p.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) foreign.push(r.url()); });
-  p.on('pageerror', (e) => consoleErrors.push(String(e)));
+  watch(p);
   await p.goto(`${base}/?fy=2564&province=71`, { waitUntil: 'networkidle0' });
   await p.type('#token', token);
   await p.$eval('#token', (el) => el.dispatchEvent(new Event('change')));
@@ -86,6 +188,9 @@ async function signedIn(token) {
   const seen = {
     provinces: await p.$$eval('#province option', (os) => os.map((o) => o.value)),
     rows: await p.$$eval('#tracking tbody tr.link', (trs) => trs.map((tr) => tr.dataset.code)),
+    chart: await p.evaluate(() => Chart.getChart('chart').data.labels),
+    downloads: await p.$$eval('#downloads a', (as) => as.map((a) => a.getAttribute('href'))),
+    league: await p.$$eval('#league tbody tr', (trs) => trs.map((tr) => tr.dataset.code)),
   };
   await p.close();
   return seen;
@@ -97,6 +202,12 @@ check(JSON.stringify(evaluator.provinces) === '["71"]', `the evaluator of 71 see
 check(evaluator.rows.length === truth.rows.length, 'the evaluator sees every LAO of its province');
 const officer = await signedIn(process.env.OFFICER_TOKEN);
 check(JSON.stringify(officer.rows) === '["7100001"]', `the officer sees only its LAO (${officer.rows})`);
+check(JSON.stringify(officer.league) === '["7100001"]', `the officer's league table has only its LAO (${officer.league})`);
+const officerName = truth.rows.find((r) => r.organisationCode === '7100001')?.name;
+check(officerName && JSON.stringify(officer.chart) === JSON.stringify([officerName]), `the officer's chart has only its LAO (${officer.chart})`);
+check(officer.downloads.length > 0 && officer.downloads.every((h) => h.includes('organisationCode=7100001') && !h.includes('provinceCode')),
+  `the officer's downloads are its LAO's (${officer.downloads[0]})`);
+check(evaluator.chart.length === truth.rows.length && evaluator.downloads.every((h) => h.includes('provinceCode=71')), 'the evaluator\'s chart and downloads are its province\'s');
 
 check(foreign.length === 0, `no request to another host ${foreign.join(' ')}`);
 check(consoleErrors.length === 0, `no console error ${consoleErrors.join(' | ')}`);
