@@ -42,9 +42,14 @@ async fn the_dashboard_and_graphiql_work_in_a_browser_with_no_internet() {
     .await
     .unwrap();
     let base = db.serve().await;
-    let output = tokio::process::Command::new("node")
-        .arg(dir.join("browser.mjs"))
-        .arg(base.clone())
+    let mut node = tokio::process::Command::new("node");
+    node.arg(dir.join("browser.mjs")).arg(base.clone());
+    // `TIDTAM_SCREENSHOTS=docs/img cargo test --test browser` renews the
+    // README's screenshots (relative to the repository).
+    if let Some(folder) = std::env::var_os("TIDTAM_SCREENSHOTS") {
+        node.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(folder));
+    }
+    let output = node
         .env("CHROMIUM", &chromium)
         .env("EVALUATOR_TOKEN", db.token("evaluator.71").await)
         .env("OFFICER_TOKEN", db.token("officer.hadyai").await)
