@@ -199,6 +199,81 @@ async fn the_dashboard_and_its_documents_are_served_from_the_binary() {
     assert_eq!(none.status(), 404);
 }
 
+#[tokio::test]
+async fn a_get_of_the_plan_hierarchy_may_be_cached_and_nothing_else_is() {
+    let db = TestDb::demo().await;
+    let base = db.serve().await;
+    let client = reqwest::Client::new();
+    let token = db.token("officer.hadyai").await;
+    let get = |query: &'static str, token: Option<String>| {
+        let mut r = client
+            .get(format!("{base}/graphql"))
+            .query(&[("query", query)]);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            assert_eq!(r.status(), 200, "{query}");
+            let cache = r
+                .headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap().to_string());
+            let body: serde_json::Value = r.json().await.unwrap();
+            assert!(body["errors"].is_null(), "{query}: {body}");
+            cache
+        }
+    };
+    // Reference data: kept an hour, by shared caches too, with a token or not.
+    for query in [
+        "{ planEditions { code } }",
+        "{ nationalStrategies(fiscalYear: 2564) { code goals { code goalTh } } }",
+        "{ masterPlans(fiscalYear: 2564) { code subPlans { code } } subPlans(fiscalYear: 2564) { code } }",
+    ] {
+        assert_eq!(
+            get(query, None).await.as_deref(),
+            Some("public, max-age=3600"),
+            "{query}"
+        );
+    }
+    assert_eq!(
+        get("{ planEditions { code } }", Some(token.clone()))
+            .await
+            .as_deref(),
+        Some("public, max-age=3600")
+    );
+    // Reports reached through the hierarchy are scoped and changing.
+    assert_eq!(
+        get(
+            "{ nationalStrategies(fiscalYear: 2564) { goals { reports(first: 5) { totalCount } } } }",
+            Some(token.clone())
+        )
+        .await
+        .as_deref(),
+        Some("no-cache, private")
+    );
+    // Mixed with anything else, or anything else alone: no hint at all.
+    for query in [
+        "{ planEditions { code } viewer { username } }",
+        "{ nationalStrategies(fiscalYear: 2564) { code } monitoringReport(fiscalYear: 2564, provinceCode: \"71\") { planYears } }",
+        "{ organisation(code: \"7100001\") { name } }",
+    ] {
+        let cache = get(query, Some(token.clone())).await;
+        assert!(
+            cache.as_deref().is_none_or(|c| !c.contains("public") && !c.contains("max-age")),
+            "{query}: {cache:?}"
+        );
+    }
+    // A POST is never cached.
+    let post = client
+        .post(format!("{base}/graphql"))
+        .json(&json!({"query": "{ planEditions { code } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(post.headers().get("cache-control").is_none());
+}
+
 /// Decodes a body by its Content-Encoding.
 fn decoded(encoding: Option<&str>, body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();

@@ -19,7 +19,7 @@ use super::AppState;
 use crate::auth::Access;
 use crate::error::AppError;
 use crate::ops::metrics::Outcome;
-use async_graphql::parser::types::OperationType;
+use async_graphql::parser::types::{OperationType, Selection};
 use async_graphql::{Request, Response, ServerError};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, RawQuery, State};
@@ -164,7 +164,22 @@ struct Operation {
     name: Option<String>,
     /// Query, mutation or subscription, if the document parses and names one.
     kind: Option<OperationType>,
+    /// Whether every root field of the operation is reference data (see
+    /// REFERENCE_ROOTS), so that a GET may keep its resolvers' cache hint.
+    reference_only: bool,
 }
+
+/// The root fields of slow-changing reference data: their resolvers carry a
+/// `cache_control` hint. async-graphql merges hints over the fields that
+/// have one and ignores the rest, so a query that mixes these with anything
+/// else (a report, a figure) must not keep the hint: it is kept only when
+/// every root field is one of these.
+const REFERENCE_ROOTS: [&str; 4] = [
+    "planEditions",
+    "nationalStrategies",
+    "masterPlans",
+    "subPlans",
+];
 
 fn operation_of(request: &Request) -> Operation {
     let asked = request.operation_name.clone();
@@ -172,6 +187,7 @@ fn operation_of(request: &Request) -> Operation {
         return Operation {
             name: asked,
             kind: None,
+            reference_only: false,
         };
     };
     let ops: Vec<_> = doc.operations.iter().collect();
@@ -182,9 +198,19 @@ fn operation_of(request: &Request) -> Operation {
         None if ops.len() == 1 => ops.into_iter().next(),
         None => None,
     };
+    // Fragments at the root are not looked into: such a query is simply not cached.
+    let reference_only = chosen.is_some_and(|(_, op)| {
+        let items = &op.node.selection_set.node.items;
+        !items.is_empty()
+            && items.iter().all(|item| match &item.node {
+                Selection::Field(f) => REFERENCE_ROOTS.contains(&f.node.name.node.as_str()),
+                _ => false,
+            })
+    });
     Operation {
         name: asked.or_else(|| chosen.and_then(|(n, _)| n.map(|n| n.to_string()))),
         kind: chosen.map(|(_, op)| op.node.ty),
+        reference_only,
     }
 }
 
@@ -257,6 +283,7 @@ async fn execute(
     let Operation {
         name: operation,
         kind,
+        reference_only,
     } = operation_of(&request);
     let span = tracing::info_span!(
         "graphql",
@@ -271,7 +298,7 @@ async fn execute(
         }
         Ok(()) => {
             use tracing::Instrument;
-            run(state, caller, media, request, kind, get)
+            run(state, caller, media, request, kind, get && reference_only)
                 .instrument(span)
                 .await
         }
@@ -294,7 +321,7 @@ async fn run(
     media: Media,
     request: Request,
     kind: Option<OperationType>,
-    get: bool,
+    cacheable: bool,
 ) -> (HttpResponse, Outcome) {
     let refused = |r: HttpResponse| (r, Outcome::Refused);
     let authorization = caller
@@ -340,7 +367,16 @@ async fn run(
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
-    let cache = get.then(|| response.cache_control.value()).flatten();
+    // Only a GET of reference data keeps the resolvers' hint; `public` is
+    // written out so that a shared cache may keep it too.
+    let cc = response.cache_control;
+    let cache = if !cacheable || !response.errors.is_empty() {
+        None
+    } else if cc.public && cc.max_age > 0 {
+        Some(format!("public, max-age={}", cc.max_age))
+    } else {
+        cc.value()
+    };
     let body = if request_error {
         errors_only(&response.errors)
     } else {

@@ -127,7 +127,12 @@ impl PlanNode {
     }
 
     /// Project reports linked to this goal, or to a goal directly under this plan.
-    #[graphql(complexity = "crate::graphql::limits::list_cost(first, child_complexity)")]
+    // Reports change by the hour and depend on the caller's scope: never kept,
+    // whatever the hierarchy around them allows.
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(first, child_complexity)",
+        cache_control(no_cache, private)
+    )]
     async fn reports(
         &self,
         ctx: &Context<'_>,
@@ -173,6 +178,9 @@ pub struct StrategyQuery;
 #[Object]
 impl StrategyQuery {
     /// The editions of the national plan hierarchy.
+    // The hierarchy changes only with a new edition of the national plans
+    // (years apart): a GET of it may be kept an hour, by shared caches too.
+    #[graphql(cache_control(max_age = 3600, public))]
     async fn plan_editions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanEdition>> {
         let pool = ctx.data::<Db>()?;
         sqlx::query_as(include_str!("sql/editions.sql"))
@@ -183,6 +191,7 @@ impl StrategyQuery {
 
     /// ยุทธศาสตร์ชาติ: the national strategies of an edition (by default the
     /// one for `fiscalYear`, else the newest), with their goals under `goals`.
+    #[graphql(cache_control(max_age = 3600, public))]
     async fn national_strategies(
         &self,
         ctx: &Context<'_>,
@@ -193,6 +202,7 @@ impl StrategyQuery {
     }
 
     /// แผนแม่บท: the master plans of an edition, with `goals` and `subPlans`.
+    #[graphql(cache_control(max_age = 3600, public))]
     async fn master_plans(
         &self,
         ctx: &Context<'_>,
@@ -203,6 +213,7 @@ impl StrategyQuery {
     }
 
     /// แผนย่อย: the sub-plans of an edition, with their `goals`.
+    #[graphql(cache_control(max_age = 3600, public))]
     async fn sub_plans(
         &self,
         ctx: &Context<'_>,
