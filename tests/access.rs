@@ -620,3 +620,153 @@ async fn bad_accounts_and_tokens_are_refused_naming_the_field_and_nothing_is_wri
     }
     assert_eq!(tokens().await, before, "nothing written");
 }
+
+/// The 2566 chain of goals (the aerobic-dance project's) on a report.
+const SET_GOALS: &str = "UPDATE project_reports SET
+    strategy_goal_id = (SELECT id FROM plan_nodes WHERE edition = '2566' AND code = '3.1'),
+    master_plan_goal_id = (SELECT id FROM plan_nodes WHERE edition = '2566' AND code = '140001'),
+    sub_plan_goal_id = (SELECT id FROM plan_nodes WHERE edition = '2566' AND code = '140101')
+    WHERE id = $1";
+
+/// The sub-plan of each row of the fact export of `SAME_PROVINCE`, by approval.
+async fn exported_sub_plans(base: &str, token: Option<&str>) -> Vec<(String, String)> {
+    let mut request = reqwest::Client::new().get(format!(
+        "{base}/export/facts.csv?fiscalYear=2581&organisationCode={SAME_PROVINCE}"
+    ));
+    if let Some(t) = token {
+        request = request.bearer_auth(t);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let text = response.text().await.unwrap();
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (id, sub_plan) = (at("approval_id"), at("sub_plan"));
+    lines
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            (
+                cells[id].to_string(),
+                cells[sub_plan].trim_matches('"').to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The non-empty sub-plans of `disbursement` by organisation and sub-plan.
+async fn disbursed_sub_plans(db: &TestDb, access: Access) -> Vec<String> {
+    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
+    let answer = db
+        .graphql_with(
+            &schema,
+            access,
+            r#"query ($code: String!) { disbursement(fiscalYear: 2581, groupBy: [ORGANISATION, SUB_PLAN],
+                 filter: {organisationCode: $code}) { groups { key { dimension value } approvals } } }"#,
+            json!({ "code": SAME_PROVINCE }),
+        )
+        .await;
+    assert!(answer.get("errors").is_none(), "{answer:#}");
+    answer["data"]["disbursement"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["key"].as_array().unwrap().clone())
+        .filter(|k| k["dimension"] == "SUB_PLAN")
+        .filter_map(|k| k["value"].as_str().map(str::to_string))
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+#[tokio::test]
+async fn analytics_show_a_reports_goals_only_once_it_is_submitted() {
+    let db = scoped_db().await;
+    let (draft, _) = id_of(&db, REPORT_OF, SAME_PROVINCE).await;
+    sqlx::query(SET_GOALS)
+        .bind(draft)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let base = db.serve().await;
+    // officer.hadyai belongs to OWN: SAME_PROVINCE is another LAO to it.
+    let stranger = db.token("officer.hadyai").await;
+    for token in [None, Some(stranger.as_str())] {
+        let rows = exported_sub_plans(&base, token).await;
+        assert_eq!(rows.len(), 2, "both approvals are public: {rows:?}");
+        assert!(
+            rows.iter().all(|(_, s)| s.is_empty()),
+            "{token:?}: {rows:?}"
+        );
+    }
+    for caller in [None, Some("officer.hadyai")] {
+        let access = access_of(&db, caller).await;
+        assert_eq!(disbursed_sub_plans(&db, access).await, Vec::<String>::new());
+    }
+
+    // Submitted, the report is published, and its goals with it.
+    sqlx::query("UPDATE project_reports SET status = 'submitted', submitted_on = DATE '2038-01-10' WHERE id = $1")
+        .bind(draft)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let rows = exported_sub_plans(&base, None).await;
+    let approval: i64 =
+        sqlx::query_scalar("SELECT budget_approval_id FROM project_reports WHERE id = $1")
+            .bind(draft)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    let published: Vec<&(String, String)> = rows.iter().filter(|(_, s)| !s.is_empty()).collect();
+    assert_eq!(published.len(), 1, "{rows:?}");
+    assert_eq!(published[0].0, approval.to_string());
+    let sub_plans = disbursed_sub_plans(&db, Access::anonymous()).await;
+    assert_eq!(sub_plans.len(), 1, "{sub_plans:?}");
+    assert_eq!(sub_plans[0], published[0].1);
+}
+
+#[tokio::test]
+async fn the_monitoring_report_counts_nothing_of_an_unapproved_plan() {
+    let db = scoped_db().await;
+    // The unapproved 2585–2589 plan of SAME_PROVINCE gets a strategy and a
+    // project with a budget for 2586: none of it is published.
+    sqlx::raw_sql(&format!(
+        "INSERT INTO lao_strategies (plan_id, number, name_th)
+           SELECT dp.id, 1, 'ยุทธศาสตร์ร่าง' FROM development_plans dp
+           JOIN organisations o ON o.id = dp.organisation_id WHERE o.code = '{SAME_PROVINCE}' AND dp.first_year = 2585;
+         INSERT INTO plan_project_budgets (plan_project_id, plan_year, amount)
+           SELECT pp.id, 2586, 500 FROM plan_projects pp JOIN development_plans dp ON dp.id = pp.plan_id
+           JOIN organisations o ON o.id = dp.organisation_id WHERE o.code = '{SAME_PROVINCE}' AND dp.first_year = 2585;"
+    ))
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
+    for caller in [None, Some("officer.hadyai")] {
+        let answer = db
+            .graphql_with(
+                &schema,
+                access_of(&db, caller).await,
+                r#"{ monitoringReport(fiscalYear: 2586, provinceCode: "71") {
+                     rows { organisationCode strategies planApproved planProjects { planYear projects } } } }"#,
+                json!({}),
+            )
+            .await;
+        assert!(answer.get("errors").is_none(), "{answer:#}");
+        let row = answer["data"]["monitoringReport"]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["organisationCode"] == SAME_PROVINCE)
+            .cloned()
+            .unwrap();
+        assert_eq!(row["strategies"], 0, "{caller:?}: {row:#}");
+        assert_eq!(row["planApproved"], false, "{caller:?}: {row:#}");
+        let planned: i64 = row["planProjects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["projects"].as_i64())
+            .sum();
+        assert_eq!(planned, 0, "{caller:?}: {row:#}");
+    }
+}
