@@ -60,6 +60,9 @@ struct ServeArgs {
     /// Seconds one SQL statement of a request may run.
     #[arg(long, env = "TIDTAM_STATEMENT_TIMEOUT", default_value_t = 15)]
     statement_timeout: u64,
+    /// Largest JSON body of POST /graphql, in bytes (e-LAAS uploads may be 256 MiB).
+    #[arg(long, env = "TIDTAM_MAX_JSON_BODY", default_value_t = http::DEFAULT_MAX_JSON_BODY)]
+    max_json_body: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -559,6 +562,7 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
         rate: crate::auth::rate::RateLimits::new(args.rate_limit),
         request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
         statement_timeout: std::time::Duration::from_secs(args.statement_timeout.max(1)),
+        max_json_body: args.max_json_body,
     });
     state.persisted = std::sync::Arc::new(http::persisted::Persisted::new(args.persisted_only));
     let draining = state.draining.clone();
