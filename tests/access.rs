@@ -306,10 +306,18 @@ async fn a_deep_or_wide_query_is_refused_before_it_touches_the_database() {
             .join(" ")
     );
     let complex = "{ organisations(first: 100) { edges { node { budgetApprovals(first: 100) { edges { node { amount planProject { name } } } } } } } }";
+    // Lists without pagination are priced by how many items they hold.
+    let unpaged = "{ organisations(first: 100) { edges { node { projects(fiscalYear: 2564) { history { actor } } } } } }";
+    let elaas =
+        "{ organisations(first: 100) { edges { node { elaasItems { figures { budget } } } } } }";
+    let plans = "{ organisations(first: 50) { edges { node { plans { projects(first: 100) { edges { node { approvals { report { history { actor at } } } } } } } } } } }";
     for (query, expected) in [
         (deep.as_str(), "QUERY_TOO_DEEP"),
         (wide.as_str(), "TOO_MANY_ALIASES"),
         (complex, "QUERY_TOO_COMPLEX"),
+        (unpaged, "QUERY_TOO_COMPLEX"),
+        (elaas, "QUERY_TOO_COMPLEX"),
+        (plans, "QUERY_TOO_COMPLEX"),
     ] {
         let request = async_graphql::Request::new(query);
         let response = schema
@@ -321,6 +329,42 @@ async fn a_deep_or_wide_query_is_refused_before_it_touches_the_database() {
             .await;
         let answer = serde_json::to_value(&response).unwrap();
         assert_eq!(code(&answer), Some(expected), "{answer:#}");
+    }
+}
+
+#[tokio::test]
+async fn every_document_of_queries_passes_the_limits() {
+    // The same unreachable pool: a document within the limits gets as far as
+    // the database and fails there (quickly), never with a limit's code.
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .acquire_timeout(std::time::Duration::from_millis(100))
+        .connect_lazy("postgres://nobody@127.0.0.1:1/none")
+        .unwrap();
+    let schema = tidtam::graphql::build_schema(Some(pool.clone()));
+    for (name, document) in tidtam::http::dashboard::QUERIES {
+        let request = async_graphql::Request::new(document).variables(
+            async_graphql::Variables::from_json(json!({
+                "id": tidtam::types::global_id::encode("ProjectReport", 1)
+            })),
+        );
+        let response = schema
+            .execute(tidtam::graphql::prepare(
+                request,
+                &pool,
+                Access::anonymous(),
+            ))
+            .await;
+        let answer = serde_json::to_value(&response).unwrap();
+        for error in answer["errors"].as_array().into_iter().flatten() {
+            let code = error["extensions"]["code"].as_str().unwrap_or("");
+            assert!(
+                !matches!(
+                    code,
+                    "QUERY_TOO_COMPLEX" | "QUERY_TOO_DEEP" | "TOO_MANY_ALIASES"
+                ),
+                "{name}: {answer:#}"
+            );
+        }
     }
 }
 
