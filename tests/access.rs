@@ -814,3 +814,103 @@ async fn the_monitoring_report_counts_nothing_of_an_unapproved_plan() {
         assert_eq!(planned, 0, "{caller:?}: {row:#}");
     }
 }
+
+/// actor, table, action, before, after
+type AuditRow = (String, String, String, Option<Value>, Option<Value>);
+
+#[tokio::test]
+async fn account_and_token_changes_are_audited_under_the_actor_without_secrets() {
+    let db = TestDb::demo().await;
+    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
+    let admin = access_of(&db, Some("admin")).await;
+    let start: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM audit_log")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let run = |access: Access, query: String| {
+        let (db, schema) = (&db, &schema);
+        async move {
+            let answer = db.graphql_with(schema, access, &query, json!({})).await;
+            assert!(answer.get("errors").is_none(), "{answer:#}");
+            answer["data"].clone()
+        }
+    };
+    run(
+        admin.clone(),
+        r#"mutation { createAccount(input: {username: "audit.me", displayName: "ทดสอบ",
+             password: "long-enough-pw", role: CENTRAL_ANALYST}) { username } }"#
+            .into(),
+    )
+    .await;
+    let made = run(
+        admin.clone(),
+        r#"mutation { createApiToken(name: "BI", expiresInDays: 30) { token info { id } } }"#
+            .into(),
+    )
+    .await;
+    let id = made["createApiToken"]["info"]["id"].as_i64().unwrap();
+    run(
+        admin.clone(),
+        format!("mutation {{ revokeApiToken(id: {id}) {{ revokedAt }} }}"),
+    )
+    .await;
+    run(
+        Access::anonymous(),
+        r#"mutation { signIn(username: "audit.me", password: "long-enough-pw") { token } }"#.into(),
+    )
+    .await;
+    run(
+        admin.clone(),
+        r#"mutation { disableAccount(username: "audit.me") }"#.into(),
+    )
+    .await;
+
+    let rows: Vec<AuditRow> = sqlx::query_as(
+        "SELECT actor, table_name, action, before, after FROM audit_log
+         WHERE table_name IN ('accounts', 'api_tokens') AND id > $1 ORDER BY id",
+    )
+    .bind(start)
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    let summary: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| (r.0.as_str(), r.1.as_str(), r.2.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("admin", "accounts", "insert"),
+            ("admin", "api_tokens", "insert"),
+            ("admin", "api_tokens", "update"),
+            ("audit.me", "api_tokens", "insert"),
+            ("admin", "accounts", "update"),
+            ("admin", "api_tokens", "update"),
+        ],
+        "{rows:#?}"
+    );
+    let created = rows
+        .iter()
+        .find(|r| r.0 == "admin" && r.1 == "accounts")
+        .unwrap();
+    assert_eq!(created.4.as_ref().unwrap()["username"], "audit.me");
+    let revoked = rows
+        .iter()
+        .find(|r| r.1 == "api_tokens" && r.2 == "update")
+        .unwrap();
+    assert!(
+        revoked.4.as_ref().unwrap()["revoked_at"].is_string(),
+        "{revoked:?}"
+    );
+    for row in &rows {
+        for json in [&row.3, &row.4].into_iter().flatten() {
+            let text = json.to_string();
+            assert!(
+                !text.contains("password_hash")
+                    && !text.contains("secret_hash")
+                    && !text.contains("argon2"),
+                "a secret in the audit trail: {text}"
+            );
+        }
+    }
+}
