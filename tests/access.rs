@@ -914,3 +914,222 @@ async fn account_and_token_changes_are_audited_under_the_actor_without_secrets()
         }
     }
 }
+
+/// What a target LAO has that its mutations act on (seed_scopes.sql, plus an
+/// approval without a report), as `{name: value}` variables.
+async fn lao_variables(db: &TestDb, target: &str) -> Value {
+    let gid = |t: &str, id: i64| json!(tidtam::types::global_id::encode(t, id));
+    let (draft_plan, draft_plan_version) = id_of(db, DRAFT_PLAN_OF, target).await;
+    let (plan, _) = id_of(
+        db,
+        &DRAFT_PLAN_OF.replace("first_year = 2585", "first_year = 2580"),
+        target,
+    )
+    .await;
+    let (project, project_version) = id_of(db, PUBLISHED_PROJECT_OF, target).await;
+    let (draft, draft_version) = id_of(db, REPORT_OF, target).await;
+    let (submitted, submitted_version) =
+        id_of(db, &REPORT_OF.replace("'draft'", "'submitted'"), target).await;
+    let (approval, approval_version): (i64, i32) = sqlx::query_as(
+        "SELECT ba.id, ba.version FROM budget_approvals ba JOIN project_reports r ON r.budget_approval_id = ba.id
+         WHERE r.id = $1",
+    )
+    .bind(submitted)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let bare: i64 = sqlx::query_scalar(
+        "INSERT INTO budget_approvals (plan_project_id, fiscal_year, path, budget_item_name, amount,
+                                       from_general_subsidy, approved_on)
+         VALUES ($1, 2582, 'ordinance', 'ยังไม่มีรายงาน', 100, 100, DATE '2038-10-01') RETURNING id",
+    )
+    .bind(project)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    // An e-LAAS item of the target that matches its submitted approval by
+    // name and amount: confirmElaasLink and autoLinkElaas would link them.
+    let item: i64 = sqlx::query_scalar(
+        "WITH item AS (
+             INSERT INTO elaas_items (organisation_id, fiscal_year, item_code, name_th)
+             SELECT id, 2581, 'X-1', 'รายการส่งแล้ว ' || code FROM organisations WHERE code = $1 RETURNING id)
+         INSERT INTO elaas_snapshots (elaas_item_id, as_of, budget, contract_amount, disbursed, remaining)
+         SELECT id, DATE '2038-03-31', 2000, 0, 0, 2000 FROM item RETURNING elaas_item_id",
+    )
+    .bind(target)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let goal = |code: &str| {
+        let code = code.to_string();
+        async move {
+            let id: i64 = sqlx::query_scalar(
+                "SELECT id FROM plan_nodes WHERE edition = '2566' AND code = $1",
+            )
+            .bind(code)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+            gid("PlanNode", id)
+        }
+    };
+    json!({
+        "code": target,
+        "draftPlan": gid("DevelopmentPlan", draft_plan), "draftPlanVersion": draft_plan_version,
+        "plan": gid("DevelopmentPlan", plan),
+        "project": gid("PlanProject", project), "projectVersion": project_version,
+        "draft": gid("ProjectReport", draft), "draftVersion": draft_version,
+        "submitted": gid("ProjectReport", submitted), "submittedVersion": submitted_version,
+        "approval": gid("BudgetApproval", approval), "approvalVersion": approval_version,
+        "bare": gid("BudgetApproval", bare),
+        "item": gid("ElaasItem", item),
+        "strategyGoal": goal("3.1").await,
+        "masterPlanGoal": goal("140001").await,
+        "subPlanGoal": goal("140101").await,
+    })
+}
+
+/// Every mutation of an LAO's data, with the variables it takes from
+/// [`lao_variables`]; the approver's three come last.
+const LAO_MUTATIONS: [(&str, &str); 19] = [
+    (
+        "createDevelopmentPlan",
+        r#"mutation ($code: String!) { createDevelopmentPlan(input: {organisationCode: $code,
+        firstYear: 2590, strategies: ["ยุทธศาสตร์แทรก"]}) { id } }"#,
+    ),
+    (
+        "addPlanProject",
+        r#"mutation ($draftPlan: ID!) { addPlanProject(input: {planId: $draftPlan, name: "โครงการแทรก",
+        sector: "ด้านสังคม", plannedBudgets: [{planYear: 2586, amount: "100.00"}]}) { id } }"#,
+    ),
+    (
+        "updatePlanProject",
+        r#"mutation ($project: ID!, $projectVersion: Int!) { updatePlanProject(input:
+        {id: $project, version: $projectVersion, name: "ชื่อแทรก"}) { version } }"#,
+    ),
+    (
+        "amendPlan",
+        r#"mutation ($plan: ID!) { amendPlan(input: {planId: $plan, approvedOn: "01/06/2584"}) { number } }"#,
+    ),
+    (
+        "linkElaasItem",
+        r#"mutation ($approval: ID!, $approvalVersion: Int!, $item: ID!) { linkElaasItem(input:
+        {approvalId: $approval, version: $approvalVersion, elaasItemId: $item}) { version } }"#,
+    ),
+    (
+        "confirmElaasLink",
+        r#"mutation ($approval: ID!, $approvalVersion: Int!, $item: ID!) {
+        confirmElaasLink(approvalId: $approval, version: $approvalVersion, elaasItemId: $item) { version } }"#,
+    ),
+    (
+        "autoLinkElaas",
+        r#"mutation ($code: String!) { autoLinkElaas(organisationCode: $code, fiscalYear: 2581) { __typename } }"#,
+    ),
+    (
+        "createReport",
+        r#"mutation ($bare: ID!) { createReport(input: {approvalId: $bare, coordinatorName: "แทรก"}) { id } }"#,
+    ),
+    (
+        "updateReport",
+        r#"mutation ($draft: ID!, $draftVersion: Int!) { updateReport(input: {id: $draft,
+        version: $draftVersion, targetGroup: "แทรก"}) { version } }"#,
+    ),
+    (
+        "setReportGoals",
+        r#"mutation ($draft: ID!, $draftVersion: Int!, $strategyGoal: ID!, $masterPlanGoal: ID!,
+        $subPlanGoal: ID!) { setReportGoals(input: {id: $draft, version: $draftVersion, strategyGoalId: $strategyGoal,
+        masterPlanGoalId: $masterPlanGoal, subPlanGoalId: $subPlanGoal}) { version } }"#,
+    ),
+    (
+        "setReportLocation",
+        r#"mutation ($draft: ID!, $draftVersion: Int!) { setReportLocation(input: {id: $draft,
+        version: $draftVersion, latitude: 7.0, longitude: 100.5}) { version } }"#,
+    ),
+    (
+        "submitReport",
+        r#"mutation ($draft: ID!, $draftVersion: Int!) { submitReport(input: {id: $draft,
+        version: $draftVersion}) { version } }"#,
+    ),
+    (
+        "recordProgress",
+        r#"mutation ($submitted: ID!, $submittedVersion: Int!) { recordProgress(input: {id: $submitted,
+        version: $submittedVersion, fiscalQuarter: 1, percent: "50", narrative: "แทรก", recordedOn: "01/01/2582"}) { version } }"#,
+    ),
+    (
+        "completeReport",
+        r#"mutation ($submitted: ID!, $submittedVersion: Int!) { completeReport(input: {id: $submitted,
+        version: $submittedVersion, completedOn: "01/09/2582", summary: "แทรก"}) { version } }"#,
+    ),
+    (
+        "setScoreWeights",
+        r#"mutation { setScoreWeights(weights: [{component: "reporting", weight: 9}]) { weight } }"#,
+    ),
+    (
+        "disableAccount",
+        r#"mutation { disableAccount(username: "approver.hadyai") }"#,
+    ),
+    (
+        "approvePlan",
+        r#"mutation ($draftPlan: ID!, $draftPlanVersion: Int!) { approvePlan(input: {planId: $draftPlan,
+        version: $draftPlanVersion, approvedOn: "01/06/2584"}) { version } }"#,
+    ),
+    (
+        "approveBudget",
+        r#"mutation ($project: ID!) { approveBudget(input: {planProjectId: $project, fiscalYear: 2583,
+        path: ORDINANCE, amount: "100.00", sources: {generalSubsidy: "100.00"}, approvedOn: "01/10/2582"}) { id } }"#,
+    ),
+    (
+        "reopenReport",
+        r#"mutation ($submitted: ID!, $submittedVersion: Int!) { reopenReport(input: {id: $submitted,
+        version: $submittedVersion}) { version } }"#,
+    ),
+];
+
+/// Everything a refused mutation must leave as it was: every change of LAO
+/// data and of accounts leaves an audit row; score weights are not audited.
+async fn fingerprint(db: &TestDb) -> String {
+    sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM audit_log)::text || ' ' ||
+                (SELECT string_agg(component || '=' || weight, ',' ORDER BY component) FROM score_weights)",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn an_officer_changes_nothing_of_another_lao_by_any_mutation_nor_approves_its_own() {
+    let db = scoped_db().await;
+    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
+    let officer = access_of(&db, Some("officer.hadyai")).await;
+    let mut cases = Vec::new();
+    for target in [SAME_PROVINCE, OTHER_PROVINCE] {
+        let vars = lao_variables(&db, target).await;
+        cases.extend(
+            LAO_MUTATIONS
+                .iter()
+                .map(|(n, q)| (target, *n, *q, vars.clone())),
+        );
+    }
+    // Its own LAO: the approver's mutations only.
+    let own = lao_variables(&db, OWN).await;
+    cases.extend(
+        LAO_MUTATIONS[16..]
+            .iter()
+            .map(|(n, q)| (OWN, *n, *q, own.clone())),
+    );
+    assert!(cases.iter().any(|c| c.1 == "autoLinkElaas"));
+    for (target, name, query, vars) in cases {
+        let before = fingerprint(&db).await;
+        let answer = db.graphql_with(&schema, officer.clone(), query, vars).await;
+        assert!(
+            matches!(code(&answer), Some("FORBIDDEN" | "NOT_FOUND")),
+            "{name} on {target}: {answer:#}"
+        );
+        assert_eq!(
+            fingerprint(&db).await,
+            before,
+            "{name} on {target} changed something"
+        );
+    }
+}
