@@ -1133,3 +1133,53 @@ async fn an_officer_changes_nothing_of_another_lao_by_any_mutation_nor_approves_
         );
     }
 }
+
+#[tokio::test]
+async fn an_expired_token_or_one_of_a_disabled_account_stops_at_once() {
+    let db = TestDb::demo().await;
+    let base = db.serve().await;
+    let expiring = db.token("analyst").await;
+    let (status, me) = post(&base, Some(&expiring), "{ viewer { username } }").await;
+    assert_eq!(
+        (status, &me["data"]["viewer"]["username"]),
+        (200, &json!("analyst"))
+    );
+    // The token's hour has passed.
+    sqlx::query("UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = (SELECT max(id) FROM api_tokens)")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let (status, refused) = post(&base, Some(&expiring), "{ viewer { username } }").await;
+    assert_eq!(status, 401, "{refused:#}");
+    assert_eq!(code(&refused), Some("UNAUTHENTICATED"));
+
+    // Two live tokens of the approver stop with the next request once the
+    // administrator disables the account.
+    let first = db.token("approver.hadyai").await;
+    let second = db.token("approver.hadyai").await;
+    for token in [&first, &second] {
+        let (status, _) = post(&base, Some(token), "{ viewer { username } }").await;
+        assert_eq!(status, 200);
+    }
+    let admin = db.token("admin").await;
+    let (_, disabled) = post(
+        &base,
+        Some(&admin),
+        r#"mutation { disableAccount(username: "approver.hadyai") }"#,
+    )
+    .await;
+    assert_eq!(disabled["data"]["disableAccount"], true, "{disabled:#}");
+    for token in [&first, &second] {
+        let (status, refused) = post(&base, Some(token), "{ viewer { username } }").await;
+        assert_eq!(status, 401, "{refused:#}");
+        assert_eq!(code(&refused), Some("UNAUTHENTICATED"));
+    }
+    // Nor can it sign in again.
+    let (_, signed) = post(
+        &base,
+        None,
+        r#"mutation { signIn(username: "approver.hadyai", password: "tidtam-demo") { token } }"#,
+    )
+    .await;
+    assert_eq!(code(&signed), Some("UNAUTHENTICATED"), "{signed:#}");
+}
