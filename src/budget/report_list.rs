@@ -28,8 +28,8 @@ pub struct MoneyTotals {
 pub struct SectorGroup {
     /// ด้าน
     pub sector: String,
-    /// Priced as a fifth of an LAO's year ([`crate::graphql::limits::SOME`]):
-    /// together with the sectors' price, the year's [`crate::graphql::limits::MANY`].
+    // Priced as the projects of a whole year (limits::SOME): a sector
+    // rarely holds fewer, and the sectors' own price (FEW) is on top.
     #[graphql(
         complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::SOME, child_complexity)"
     )]

@@ -33,12 +33,13 @@ pub fn unpaged_cost(items: usize, child_complexity: usize) -> usize {
 /// planned years (five) or approvals, a report's quarters (four), the goals
 /// or sub-plans under one node of the national hierarchy (one to eight).
 pub const FEW: usize = 5;
-/// A list of moderate length: a record's history, an e-LAAS item's figures
-/// (monthly, with corrections), a plan's strategies, the national
-/// strategies (six) or master plans (23) of an edition.
+/// A list of moderate length: an LAO's projects or e-LAAS items of a year
+/// (most LAOs have a few dozen; priced as a typical one, so that one LAO's
+/// lists pass and a page of 100 LAOs with their lists does not), a record's
+/// history, an e-LAAS item's figures (monthly, with corrections), a plan's
+/// strategies, the national strategies (six) or master plans (23) of an edition.
 pub const SOME: usize = 20;
-/// An LAO's list of a year: its projects or e-LAAS items (a large
-/// municipality has a few hundred; most LAOs under a hundred).
+/// A long list: the sub-plans of an edition (about 140).
 pub const MANY: usize = 100;
 
 /// Most aliases one document may use.

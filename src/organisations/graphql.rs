@@ -182,7 +182,7 @@ impl Organisation {
     /// The organisation's approved projects of a fiscal year (ปีงบประมาณ, BE),
     /// as the project report list shows them: by sector, then in order of approval.
     #[graphql(
-        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::MANY, child_complexity)"
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::SOME, child_complexity)"
     )]
     async fn projects(
         &self,
@@ -229,7 +229,7 @@ impl Organisation {
 
     /// The organisation's e-LAAS items, optionally of one fiscal year.
     #[graphql(
-        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::MANY, child_complexity)"
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::SOME, child_complexity)"
     )]
     async fn elaas_items(
         &self,
@@ -272,7 +272,7 @@ impl Organisation {
     /// รายงานยอดงบประมาณคงเหลือ (e-LAAS): every e-LAAS item of a fiscal year
     /// with its figures as they stood on a date (the newest snapshot on or before it).
     #[graphql(
-        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::MANY, child_complexity)"
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::SOME, child_complexity)"
     )]
     async fn elaas_balance(
         &self,
