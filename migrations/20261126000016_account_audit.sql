@@ -40,3 +40,50 @@ CREATE TRIGGER accounts_audit AFTER INSERT OR UPDATE OR DELETE ON accounts
     FOR EACH ROW EXECUTE FUNCTION audit_row_without_secrets('password_hash');
 CREATE TRIGGER api_tokens_audit AFTER INSERT OR UPDATE OR DELETE ON api_tokens
     FOR EACH ROW EXECUTE FUNCTION audit_row_without_secrets('secret_hash');
+
+-- The approver's right (อนุมัติแผน, อนุมัติงบประมาณ, reopening a completed
+-- report) held by PostgreSQL too, not only by the gate (src/auth/gate.rs):
+-- a scoped request (role tidtam_request) may do these only for the LAO in
+-- `tidtam.approve_org`, which src/auth/session.rs sets for approvers alone.
+-- Administrators, the command line and the loaders run as the owner and
+-- keep their rights.
+CREATE FUNCTION tidtam_approves(org bigint) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT current_user <> 'tidtam_request'
+        OR coalesce(org = nullif(current_setting('tidtam.approve_org', true), '')::bigint, false)
+$$;
+
+CREATE FUNCTION tidtam_check_approver() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    org bigint;
+BEGIN
+    IF TG_TABLE_NAME = 'development_plans' THEN
+        IF NEW.approved_on IS NULL
+           OR (TG_OP = 'UPDATE' AND OLD.approved_on IS NOT DISTINCT FROM NEW.approved_on) THEN
+            RETURN NEW;
+        END IF;
+        org := NEW.organisation_id;
+    ELSIF TG_TABLE_NAME = 'budget_approvals' THEN
+        org := tidtam_project_org(NEW.plan_project_id);
+    ELSIF TG_TABLE_NAME = 'project_reports' THEN
+        IF NOT (OLD.status = 'completed' AND NEW.status <> 'completed') THEN
+            RETURN NEW;
+        END IF;
+        org := tidtam_approval_org(NEW.budget_approval_id);
+    END IF;
+    IF NOT tidtam_approves(org) THEN
+        RAISE EXCEPTION 'only an approver of the LAO may approve or reopen (%)', TG_TABLE_NAME
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE TRIGGER development_plans_approver BEFORE INSERT OR UPDATE OF approved_on ON development_plans
+    FOR EACH ROW EXECUTE FUNCTION tidtam_check_approver();
+CREATE TRIGGER budget_approvals_approver BEFORE INSERT ON budget_approvals
+    FOR EACH ROW EXECUTE FUNCTION tidtam_check_approver();
+CREATE TRIGGER project_reports_approver BEFORE UPDATE OF status ON project_reports
+    FOR EACH ROW EXECUTE FUNCTION tidtam_check_approver();
+
+GRANT EXECUTE ON FUNCTION tidtam_approves(bigint), tidtam_check_approver() TO tidtam_request;

@@ -1183,3 +1183,70 @@ async fn an_expired_token_or_one_of_a_disabled_account_stops_at_once() {
     .await;
     assert_eq!(code(&signed), Some("UNAUTHENTICATED"), "{signed:#}");
 }
+
+#[tokio::test]
+async fn postgresql_itself_keeps_approving_and_reopening_for_approvers() {
+    let db = scoped_db().await;
+    // A completed report of its own LAO to reopen.
+    let (report, _) = id_of(&db, &REPORT_OF.replace("'draft'", "'submitted'"), OWN).await;
+    sqlx::query(
+        "UPDATE project_reports SET status = 'completed', completed = true,
+             completed_on = DATE '2038-09-01', summary = 'เสร็จ' WHERE id = $1",
+    )
+    .bind(report)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let (plan, _) = id_of(&db, DRAFT_PLAN_OF, OWN).await;
+    let (project, _) = id_of(&db, PUBLISHED_PROJECT_OF, OWN).await;
+    let approve_plan =
+        format!("UPDATE development_plans SET approved_on = DATE '2041-06-01' WHERE id = {plan}");
+    let approve_budget = format!(
+        "INSERT INTO budget_approvals (plan_project_id, fiscal_year, path, budget_item_name, amount,
+                                       from_general_subsidy, approved_on)
+         VALUES ({project}, 2583, 'ordinance', 'อนุมัติตรง', 10, 10, DATE '2039-10-01')"
+    );
+    let reopen = format!(
+        "UPDATE project_reports SET status = 'submitted', completed = false, completed_on = NULL WHERE id = {report}"
+    );
+    // Straight to the database, past the gate: the officer's own LAO, but
+    // not the approver's right.
+    for (caller, allowed) in [("officer.hadyai", false), ("approver.hadyai", true)] {
+        let access = access_of(&db, Some(caller)).await;
+        let scoped = tidtam::db::Db::new(
+            db.pool.clone(),
+            tidtam::auth::session::begin_statement(&access, std::time::Duration::from_secs(15)),
+        );
+        for sql in [&approve_plan, &approve_budget, &reopen] {
+            let result = sqlx::query(sql).execute(&scoped).await;
+            match result {
+                Ok(done) => {
+                    assert!(allowed, "{caller}: {sql}");
+                    assert_eq!(done.rows_affected(), 1, "{caller}: {sql}");
+                }
+                Err(e) => {
+                    assert!(!allowed, "{caller}: {sql}: {e}");
+                    assert_eq!(
+                        tidtam::error::AppError::from(e).code(),
+                        "FORBIDDEN",
+                        "{sql}"
+                    );
+                }
+            }
+        }
+    }
+    let (approved, status): (bool, String) = sqlx::query_as(
+        "SELECT (SELECT approved_on IS NOT NULL FROM development_plans WHERE id = $1),
+                (SELECT status FROM project_reports WHERE id = $2)",
+    )
+    .bind(plan)
+    .bind(report)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (approved, status.as_str()),
+        (true, "submitted"),
+        "the approver's changes"
+    );
+}
