@@ -60,6 +60,9 @@ struct ServeArgs {
     /// Seconds one SQL statement of a request may run.
     #[arg(long, env = "TIDTAM_STATEMENT_TIMEOUT", default_value_t = 15)]
     statement_timeout: u64,
+    /// Largest JSON body of POST /graphql, in bytes (e-LAAS uploads may be 256 MiB).
+    #[arg(long, env = "TIDTAM_MAX_JSON_BODY", default_value_t = http::DEFAULT_MAX_JSON_BODY)]
+    max_json_body: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -261,7 +264,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 Some(read_password()?)
             };
             let account = crate::auth::store::add_account(
-                &pool,
+                &crate::auth::system_db(&pool, &cli_actor(None)),
                 crate::auth::store::NewAccount {
                     username: &username,
                     display_name: display_name.as_deref().unwrap_or(&username),
@@ -286,8 +289,15 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 .await?
                 .with_context(|| format!("no account {username:?}"))?;
             let lifetime = std::time::Duration::from_secs(u64::from(days.clamp(1, 366)) * 86_400);
-            let (token, info) =
-                crate::auth::store::create_token(&pool, account.id, "api", &name, lifetime).await?;
+            let (token, info) = crate::auth::store::create_token(
+                &pool,
+                &cli_actor(None),
+                account.id,
+                "api",
+                &name,
+                lifetime,
+            )
+            .await?;
             eprintln!(
                 "token {} for {username}, expires {}",
                 info.id, info.expires_at
@@ -334,7 +344,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Token(TokenCommand::Revoke { id, db }) => {
             let (pool, _located) = open(&db).await?;
-            let info = crate::auth::store::revoke_token(&pool, id, 0, true).await?;
+            let info =
+                crate::auth::store::revoke_token(&pool, &cli_actor(None), id, 0, true).await?;
             println!("token {} ({}) revoked", info.id, info.name);
             Ok(())
         }
@@ -427,16 +438,21 @@ fn generation_progress() -> impl FnMut(crate::generate::Event) + Send {
 /// Files with at least this many rows get a progress line.
 const PROGRESS_FROM_ROWS: u64 = 20_000;
 
-async fn import_elaas(file: PathBuf, actor: Option<String>, args: DbArgs) -> anyhow::Result<()> {
-    use crate::elaas::import::{self, ImportError, Progress};
-    use std::io::Write as _;
-    let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-    let actor = actor.unwrap_or_else(|| {
+/// Who a command's changes are recorded as: the name given, else `cli:$USER`.
+fn cli_actor(given: Option<String>) -> String {
+    given.unwrap_or_else(|| {
         format!(
             "cli:{}",
             std::env::var("USER").unwrap_or_else(|_| "unknown".into())
         )
-    });
+    })
+}
+
+async fn import_elaas(file: PathBuf, actor: Option<String>, args: DbArgs) -> anyhow::Result<()> {
+    use crate::elaas::import::{self, ImportError, Progress};
+    use std::io::Write as _;
+    let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+    let actor = cli_actor(actor);
     let (pool, _located) = open(&args).await?;
     db::migrate(&pool).await.context("applying migrations")?;
     let started = std::time::Instant::now();
@@ -559,6 +575,7 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
         rate: crate::auth::rate::RateLimits::new(args.rate_limit),
         request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
         statement_timeout: std::time::Duration::from_secs(args.statement_timeout.max(1)),
+        max_json_body: args.max_json_body,
     });
     state.persisted = std::sync::Arc::new(http::persisted::Persisted::new(args.persisted_only));
     let draining = state.draining.clone();

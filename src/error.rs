@@ -37,6 +37,9 @@ pub enum AppError {
     /// The request ran longer than its time limit.
     #[error("the request took too long and was stopped / คำขอใช้เวลานานเกินกำหนดจึงถูกยกเลิก")]
     Timeout,
+    /// The request body is larger than this many bytes.
+    #[error("คำขอมีขนาดใหญ่เกิน {0} ไบต์ / the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
     /// A database failure; its text is logged, never shown to callers.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -77,6 +80,7 @@ pub mod codes {
     pub const FORBIDDEN: &str = "FORBIDDEN";
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     pub const TIMEOUT: &str = "TIMEOUT";
+    pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
     /// The database could not be reached (restarting, failing over); nothing
     /// was written; the request may be sent again.
     pub const DATABASE_UNAVAILABLE: &str = "DATABASE_UNAVAILABLE";
@@ -140,6 +144,7 @@ impl AppError {
             AppError::Forbidden(_) => codes::FORBIDDEN,
             AppError::Timeout => codes::TIMEOUT,
             AppError::RateLimited(_) => codes::RATE_LIMITED,
+            AppError::PayloadTooLarge(_) => codes::PAYLOAD_TOO_LARGE,
             AppError::Database(e) if unavailable(e) => codes::DATABASE_UNAVAILABLE,
             AppError::Database(e) => match sqlstate(e).as_deref() {
                 Some(SQLSTATE_INSUFFICIENT_PRIVILEGE) => codes::FORBIDDEN,

@@ -240,3 +240,55 @@ async fn the_emenscr_hand_over_carries_each_reported_project_in_the_callers_scop
     assert!(cells.iter().any(|c| c == "140101"));
     assert!(cells.iter().any(|c| c == "เป้าหมายแผนย่อย"));
 }
+
+#[tokio::test]
+async fn the_emenscr_hand_over_has_the_rate_limit_of_every_export() {
+    let db = TestDb::demo().await;
+    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
+    let mut state = tidtam::http::AppState::new(schema, db.pool.clone());
+    state.limits = std::sync::Arc::new(tidtam::http::ServerLimits {
+        rate: tidtam::auth::rate::RateLimits::new(6),
+        ..Default::default()
+    });
+    let base = db.serve_with(state).await;
+    let token = db.token("analyst").await;
+    let path = "/export/emenscr.json?fiscalYear=2564&organisationCode=7100001";
+    assert_eq!(get(&base, path, Some(&token)).await.status(), 200);
+    let refused = get(&base, path, Some(&token)).await;
+    assert_eq!(refused.status(), 429);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+}
+
+#[tokio::test]
+async fn the_emenscr_hand_over_of_another_lao_leaves_out_its_unpublished_reports() {
+    let db = TestDb::demo().await;
+    sqlx::raw_sql(include_str!("sql/seed_scopes.sql"))
+        .execute(&db.pool)
+        .await
+        .expect("seed the three LAOs");
+    let base = db.serve().await;
+    // officer.hadyai belongs to 7100001; 7100101 is another LAO of its province.
+    let token = db.token("officer.hadyai").await;
+    let analyst = db.token("analyst").await;
+    let path = "/export/emenscr.json?fiscalYear=2581&organisationCode=7100101";
+    let full: serde_json::Value = get(&base, path, Some(&analyst)).await.json().await.unwrap();
+    let stranger: serde_json::Value = get(&base, path, Some(&token)).await.json().await.unwrap();
+    for (who, records) in [("analyst", &full), ("another LAO's officer", &stranger)] {
+        let records = records.as_array().expect("an array of records");
+        assert_eq!(
+            records.len(),
+            1,
+            "{who}: only the submitted report: {records:#?}"
+        );
+        assert_eq!(records[0]["budgetItemName"], "รายการส่งแล้ว 7100101", "{who}");
+    }
+    assert_eq!(
+        full[0]["coordinator"]["phone"], "081-234-5678",
+        "the analyst reads it in full"
+    );
+    assert!(
+        stranger[0]["coordinator"]["phone"].is_null(),
+        "{stranger:#}"
+    );
+}

@@ -435,3 +435,89 @@ async fn metrics_count_operations_and_readiness_is_separate_from_liveness() {
     );
     assert_eq!(status("/livez").await, 200, "yet alive");
 }
+
+#[tokio::test]
+async fn a_json_body_over_its_limit_is_refused_with_a_code_and_uploads_keep_theirs() {
+    let db = TestDb::demo().await;
+    let base = db.serve().await;
+    let client = reqwest::Client::new();
+    // 2 MiB of variables: far more than a document needs.
+    let padding = "ก".repeat(700 * 1024);
+    let response = client
+        .post(format!("{base}/graphql"))
+        .json(&json!({"query": "{ provinces { totalCount } }", "variables": {"pad": padding}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE");
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("ขนาดใหญ่เกิน") && message.contains("larger than"),
+        "{message}"
+    );
+    assert!(body.get("data").is_none());
+
+    // A multipart upload of 1.5 MiB is read whole and reaches the import,
+    // which rejects the file's content, not its size.
+    let boundary = "tidtam-limit-boundary";
+    let operations = json!({
+        "query": "mutation ($file: Upload!) { importElaasSnapshot(file: $file) { rows } }",
+        "variables": {"file": null}
+    })
+    .to_string();
+    let mut upload = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{\"0\": [\"variables.file\"]}}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"elaas.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    upload.extend(std::iter::repeat_n(b'x', 1536 * 1024));
+    upload.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let response = client
+        .post(format!("{base}/graphql"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header("x-tidtam-csrf", "1")
+        .bearer_auth(db.token("officer.hadyai").await)
+        .body(upload)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let answer: serde_json::Value = response.json().await.unwrap();
+    assert_ne!(
+        answer["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE",
+        "{answer:#}"
+    );
+    assert!(
+        answer["errors"][0]["path"][0] == "importElaasSnapshot",
+        "{answer:#}"
+    );
+
+    // The limit is the server's to set (`--max-json-body`).
+    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
+    let mut state = tidtam::http::AppState::new(schema, db.pool.clone());
+    state.limits = std::sync::Arc::new(tidtam::http::ServerLimits {
+        max_json_body: 200,
+        ..Default::default()
+    });
+    let small = db.serve_with(state).await;
+    for (pad, status) in [(0, 200), (200, 413)] {
+        let response = client
+            .post(format!("{small}/graphql"))
+            .json(&json!({"query": "{ provinces { totalCount } }", "variables": {"pad": "x".repeat(pad)}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "padding {pad}");
+    }
+}

@@ -130,3 +130,33 @@ async fn persisted_only_mode_runs_the_registered_dashboards_and_refuses_the_rest
         .unwrap();
     assert_eq!(stored, 0, "nothing registers in persisted-only mode");
 }
+
+#[tokio::test]
+async fn a_caller_over_its_rate_is_refused_before_a_document_is_stored() {
+    let db = TestDb::demo().await;
+    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
+    let mut state = tidtam::http::AppState::new(schema, db.pool.clone());
+    // Six a minute: a burst of one, then one every ten seconds.
+    state.limits = std::sync::Arc::new(tidtam::http::ServerLimits {
+        rate: tidtam::auth::rate::RateLimits::new(6),
+        ..Default::default()
+    });
+    let base = db.serve_with(state).await;
+    let first = post(&base, json!({"query": "{ provinces { totalCount } }"})).await;
+    assert!(first.get("errors").is_none(), "{first:#}");
+
+    let response = reqwest::Client::new()
+        .post(format!("{base}/graphql"))
+        .json(&json!({"query": AD_HOC, "extensions": apq(&sha256_hex(AD_HOC))}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 429);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(code(&body), Some("RATE_LIMITED"), "{body:#}");
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM persisted_queries")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0, "nothing stored for a refused caller");
+}

@@ -306,8 +306,8 @@ async fn relations_lead_both_ways() {
               }
               masterPlans(edition: "2561") {
                 code
-                goals { code reports { totalCount edges { node { approval { name organisation { code } } } } } }
-                subPlans { code goals { code reports { totalCount } } }
+                goals { code reports(first: 5) { totalCount edges { node { approval { name organisation { code } } } } } }
+                subPlans { code goals { code reports(first: 1) { totalCount } } }
               }
               nationalStrategies(fiscalYear: 2567) { code goals { code } }
             }"#,

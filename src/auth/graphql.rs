@@ -193,10 +193,16 @@ impl AuthMutation {
             ))
             .gql();
         };
-        let (token, info) =
-            store::create_token(pool, account.id, "session", "sign-in", SESSION_LIFETIME)
-                .await
-                .gql()?;
+        let (token, info) = store::create_token(
+            pool,
+            &account.username,
+            account.id,
+            "session",
+            "sign-in",
+            SESSION_LIFETIME,
+        )
+        .await
+        .gql()?;
         tracing::info!(username = %account.username, "signed in");
         Ok(IssuedToken {
             token,
@@ -211,9 +217,15 @@ impl AuthMutation {
         let (Some(account), Some(token)) = (&access.account, access.token_id) else {
             return Ok(false);
         };
-        store::revoke_token(accounts_pool(ctx)?, token, account.id, false)
-            .await
-            .gql()?;
+        store::revoke_token(
+            accounts_pool(ctx)?,
+            &account.username,
+            token,
+            account.id,
+            false,
+        )
+        .await
+        .gql()?;
         Ok(true)
     }
 
@@ -240,10 +252,16 @@ impl AuthMutation {
             .gql();
         };
         let lifetime = Duration::from_secs(u64::from(expires_in_days.unsigned_abs()) * 86_400);
-        let (token, info) =
-            store::create_token(accounts_pool(ctx)?, account.id, "api", &name, lifetime)
-                .await
-                .gql()?;
+        let (token, info) = store::create_token(
+            accounts_pool(ctx)?,
+            &account.username,
+            account.id,
+            "api",
+            &name,
+            lifetime,
+        )
+        .await
+        .gql()?;
         Ok(IssuedToken {
             token,
             info: info.into(),
@@ -266,9 +284,15 @@ impl AuthMutation {
             .gql();
         };
         let admin = account.role == Role::Admin;
-        let info = store::revoke_token(accounts_pool(ctx)?, id, account.id, admin)
-            .await
-            .gql()?;
+        let info = store::revoke_token(
+            accounts_pool(ctx)?,
+            &account.username,
+            id,
+            account.id,
+            admin,
+        )
+        .await
+        .gql()?;
         Ok(info.into())
     }
 
@@ -279,7 +303,7 @@ impl AuthMutation {
         input: NewAccountInput,
     ) -> async_graphql::Result<Viewer> {
         let account = store::add_account(
-            &crate::db::Db::plain(accounts_pool(ctx)?),
+            &super::system_db(accounts_pool(ctx)?, &access(ctx).actor()),
             NewAccount {
                 username: &input.username,
                 display_name: &input.display_name,
@@ -301,7 +325,7 @@ impl AuthMutation {
         ctx: &Context<'_>,
         username: String,
     ) -> async_graphql::Result<bool> {
-        let done = store::disable_account(accounts_pool(ctx)?, &username)
+        let done = store::disable_account(accounts_pool(ctx)?, &access(ctx).actor(), &username)
             .await
             .gql()?;
         tracing::info!(by = %access(ctx).actor(), %username, "account disabled");

@@ -29,6 +29,15 @@ pub fn begin_statement(access: &Access, statement_timeout: Duration) -> String {
             access.province().unwrap_or("").to_string(),
         ),
         ("tidtam.write_org", number(access.organisation())),
+        // The approver's right, checked by triggers (…16_account_audit.sql).
+        (
+            "tidtam.approve_org",
+            number(
+                access
+                    .organisation()
+                    .filter(|_| access.role() == Some(super::Role::LaoApprover)),
+            ),
+        ),
         (
             "statement_timeout",
             format!("{}ms", statement_timeout.as_millis()),
@@ -74,6 +83,16 @@ mod tests {
         assert!(sql.contains("set_config('tidtam.org', '42', true)"));
         assert!(sql.contains("set_config('tidtam.actor', 'o''brien', true)"));
         assert!(sql.contains("'5000ms'"));
+        assert!(sql.contains("set_config('tidtam.approve_org', '', true)"));
+        let approver = Access::of(
+            Account {
+                role: Role::LaoApprover,
+                ..officer.account.clone().expect("an account")
+            },
+            None,
+        );
+        let sql = begin_statement(&approver, Duration::from_secs(5));
+        assert!(sql.contains("set_config('tidtam.approve_org', '42', true)"));
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Accounts and tokens in PostgreSQL. These run on the server's own pool, not
 //! in a caller's scope: the request role may not read `accounts` at all.
+//! Every change runs under the acting account's name (`tidtam.actor`), so
+//! the audit trail (migration `…16_account_audit.sql`) says who did it.
 
 use super::{password, token, Account, Role};
 use crate::db::Db;
@@ -78,7 +80,8 @@ pub struct NewAccount<'a> {
     pub province_code: Option<&'a str>,
 }
 
-/// Adds an account, checking its scope fits its role.
+/// Adds an account, checking its scope fits its role. `db` names the actor
+/// (`auth::system_db`), for the audit trail.
 pub async fn add_account(db: impl PgExecutor<'_>, new: NewAccount<'_>) -> AppResult<Account> {
     validate(&new)?;
     let hash = match new.password {
@@ -170,9 +173,11 @@ pub async fn account_by_username(pool: &PgPool, username: &str) -> AppResult<Opt
         .await?)
 }
 
-/// Creates a token for an account; returns the secret (shown once) and its record.
+/// Creates a token for an account; returns the secret (shown once) and its
+/// record. `actor`: who asks (the account itself when it signs in).
 pub async fn create_token(
     pool: &PgPool,
+    actor: &str,
     account_id: i64,
     kind: &str,
     name: &str,
@@ -193,7 +198,7 @@ pub async fn create_token(
         .bind(name.trim())
         .bind(token::digest(&secret))
         .bind(lifetime.as_secs_f64())
-        .fetch_one(&Db::plain(pool))
+        .fetch_one(&super::system_db(pool, actor))
         .await?;
     Ok((secret, info))
 }
@@ -201,6 +206,7 @@ pub async fn create_token(
 /// Revokes a token at once; `any` lets an administrator revoke others' tokens.
 pub async fn revoke_token(
     pool: &PgPool,
+    actor: &str,
     id: i64,
     account_id: i64,
     any: bool,
@@ -209,7 +215,7 @@ pub async fn revoke_token(
         .bind(id)
         .bind(account_id)
         .bind(any)
-        .fetch_optional(&Db::plain(pool))
+        .fetch_optional(&super::system_db(pool, actor))
         .await?
         .ok_or_else(|| AppError::NotFound(format!("live token {id} of this account")))
 }
@@ -230,11 +236,11 @@ pub async fn tokens_of(
 }
 
 /// Disables an account and revokes its tokens; false when none was live.
-pub async fn disable_account(pool: &PgPool, username: &str) -> AppResult<bool> {
+pub async fn disable_account(pool: &PgPool, actor: &str, username: &str) -> AppResult<bool> {
     let before = account_by_username(pool, username).await?;
     sqlx::query(include_str!("sql/disable_account.sql"))
         .bind(username.trim().to_lowercase())
-        .execute(&Db::plain(pool))
+        .execute(&super::system_db(pool, actor))
         .await?;
     Ok(before.is_some())
 }

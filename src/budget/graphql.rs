@@ -148,6 +148,9 @@ impl BudgetApproval {
     }
 
     /// Every change of this record: who, when, before and after (oldest first).
+    #[graphql(
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::SOME, child_complexity)"
+    )]
     async fn history(
         &self,
         ctx: &Context<'_>,

@@ -28,6 +28,11 @@ pub struct MoneyTotals {
 pub struct SectorGroup {
     /// ด้าน
     pub sector: String,
+    // Priced as the projects of a whole year (limits::SOME): a sector
+    // rarely holds fewer, and the sectors' own price (FEW) is on top.
+    #[graphql(
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::SOME, child_complexity)"
+    )]
     pub projects: Vec<BudgetApproval>,
     pub totals: MoneyTotals,
 }
@@ -41,6 +46,9 @@ pub struct ProjectReportList {
     pub elaas_as_of: Option<NaiveDate>,
     #[graphql(name = "elaasAsOfBE")]
     pub elaas_as_of_be: Option<String>,
+    #[graphql(
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::FEW, child_complexity)"
+    )]
     pub sectors: Vec<SectorGroup>,
     pub totals: MoneyTotals,
 }

@@ -46,6 +46,9 @@ impl ElaasItem {
     }
 
     /// The budget approvals linked to this item.
+    #[graphql(
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::FEW, child_complexity)"
+    )]
     async fn approvals(
         &self,
         ctx: &Context<'_>,
@@ -59,6 +62,9 @@ impl ElaasItem {
     }
 
     /// Every snapshot of the figures, oldest first: disbursement over time.
+    #[graphql(
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::SOME, child_complexity)"
+    )]
     async fn figures(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ElaasSnapshot>> {
         load_children::<ElaasSnapshot>(ctx, self.id).await
     }

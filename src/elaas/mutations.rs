@@ -237,6 +237,16 @@ impl ElaasMutation {
             ))
             .gql();
         };
+        // Refused outright for another LAO, even when nothing would be linked
+        // (PostgreSQL would refuse each link anyway).
+        let access = ctx.data_opt::<crate::auth::Access>();
+        let admin = access.and_then(|a| a.role()) == Some(crate::auth::Role::Admin);
+        if !admin && access.and_then(|a| a.organisation()) != Some(organisation_id) {
+            return Err(AppError::Forbidden(format!(
+                "only the LAO's own officers may link its e-LAAS items / เชื่อมรายการ e-LAAS ได้เฉพาะ อปท. ของตน ({organisation_code})"
+            )))
+            .gql();
+        }
         let (links, left) = matching::auto_link(&mut tx, organisation_id, fiscal_year)
             .await
             .gql()?;

@@ -21,6 +21,27 @@ pub fn list_cost(first: Option<i32>, child_complexity: usize) -> usize {
     page.saturating_mul(child_complexity).min(1_000_000_000) + 1
 }
 
+/// The complexity of a list without pagination: how many items such a list
+/// realistically holds (one of the constants below) times what each item
+/// selects. Without it a list costs 1 whatever it nests, and
+/// `organisations(first: 100) { … projects { history { … } } }` would pass.
+pub fn unpaged_cost(items: usize, child_complexity: usize) -> usize {
+    items.saturating_mul(child_complexity).min(1_000_000_000) + 1
+}
+
+/// A list of a handful: an LAO's plans, a plan's amendments, a project's
+/// planned years (five) or approvals, a report's quarters (four), the goals
+/// or sub-plans under one node of the national hierarchy (one to eight).
+pub const FEW: usize = 5;
+/// A list of moderate length: an LAO's projects or e-LAAS items of a year
+/// (most LAOs have a few dozen; priced as a typical one, so that one LAO's
+/// lists pass and a page of 100 LAOs with their lists does not), a record's
+/// history, an e-LAAS item's figures (monthly, with corrections), a plan's
+/// strategies, the national strategies (six) or master plans (23) of an edition.
+pub const SOME: usize = 20;
+/// A long list: the sub-plans of an edition (about 140).
+pub const MANY: usize = 100;
+
 /// Most aliases one document may use.
 pub const MAX_ALIASES: usize = 30;
 

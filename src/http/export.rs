@@ -90,13 +90,7 @@ async fn prepare(
             ),
         ));
     }
-    let key = access
-        .token_id
-        .map(|id| format!("token:{id}"))
-        .unwrap_or_else(|| "export:anonymous".into());
-    if state.limits.rate.check(&key).is_err() {
-        return Err((StatusCode::TOO_MANY_REQUESTS, AppError::RateLimited(60)));
-    }
+    within_rate(state, &access)?;
     let analytics = state
         .schema
         .data::<Arc<Analytics>>()
@@ -112,6 +106,22 @@ async fn prepare(
             organisation_code: params.organisation_code,
         },
     ))
+}
+
+/// The rate check of every export: per token, and one allowance shared by
+/// all anonymous exports (each one loads a whole fiscal year).
+fn within_rate(state: &AppState, access: &Access) -> Result<(), (StatusCode, AppError)> {
+    let key = access
+        .token_id
+        .map(|id| format!("token:{id}"))
+        .unwrap_or_else(|| "export:anonymous".into());
+    match state.limits.rate.check(&key) {
+        Ok(()) => Ok(()),
+        Err(wait) => Err((
+            StatusCode::TOO_MANY_REQUESTS,
+            AppError::RateLimited(wait.as_secs() + 1),
+        )),
+    }
 }
 
 /// `GET /export/emenscr.{json|xlsx}`: the eMENSCR hand-over, read in the
@@ -150,6 +160,9 @@ async fn handover(
         Ok(a) => a,
         Err(e) => return error(StatusCode::UNAUTHORIZED, e),
     };
+    if let Err((status, e)) = within_rate(state, &access) {
+        return error(status, e);
+    }
     if params.province_code.is_none() && params.organisation_code.is_none() && !access.reads_all() {
         return error(
             StatusCode::FORBIDDEN,

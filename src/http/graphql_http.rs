@@ -279,7 +279,14 @@ async fn execute(
 ) -> HttpResponse {
     let started = std::time::Instant::now();
     let mut request = request;
-    let resolved = state.persisted.resolve(&state.pool, &mut request).await;
+    // Who calls and whether it is within its rate come first: the
+    // persisted-query lookup below may store a document, and a caller over
+    // its rate must not get that far.
+    let admitted = admit(state, &caller, media).await;
+    let resolved = match &admitted {
+        Ok(_) => state.persisted.resolve(&state.pool, &mut request).await,
+        Err(_) => Ok(()),
+    };
     let Operation {
         name: operation,
         kind,
@@ -290,17 +297,26 @@ async fn execute(
         operation = operation.as_deref().unwrap_or("anonymous"),
         otel.name = %format!("graphql {}", operation.as_deref().unwrap_or("anonymous")),
     );
-    let (response, outcome) = match resolved {
-        Err(e) => (persisted_refusal(media, e), Outcome::Refused),
+    let (response, outcome) = match (admitted, resolved) {
+        (Err(refused), _) => (refused, Outcome::Refused),
+        (_, Err(e)) => (persisted_refusal(media, e), Outcome::Refused),
         // GET runs queries only (also when the document came by its hash).
-        Ok(()) if get && kind == Some(OperationType::Mutation) => {
+        (Ok(_), Ok(())) if get && kind == Some(OperationType::Mutation) => {
             (mutation_over_get(), Outcome::Refused)
         }
-        Ok(()) => {
+        (Ok(access), Ok(())) => {
             use tracing::Instrument;
-            run(state, caller, media, request, kind, get && reference_only)
-                .instrument(span)
-                .await
+            run(
+                state,
+                caller,
+                access,
+                media,
+                request,
+                kind,
+                get && reference_only,
+            )
+            .instrument(span)
+            .await
         }
     };
     let took = started.elapsed();
@@ -315,15 +331,9 @@ async fn execute(
     response
 }
 
-async fn run(
-    state: &AppState,
-    caller: Caller,
-    media: Media,
-    request: Request,
-    kind: Option<OperationType>,
-    cacheable: bool,
-) -> (HttpResponse, Outcome) {
-    let refused = |r: HttpResponse| (r, Outcome::Refused);
+/// The caller's account (from its token), if it is within its rate; else the
+/// refusal to send (`401`, `429`, or `503` while accounts cannot be read).
+async fn admit(state: &AppState, caller: &Caller, media: Media) -> Result<Access, HttpResponse> {
     let authorization = caller
         .headers
         .get(header::AUTHORIZATION)
@@ -335,13 +345,26 @@ async fn run(
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            return refused(response);
+            return Err(response);
         }
-        Err(e) => return refused(refusal(media, StatusCode::SERVICE_UNAVAILABLE, e)),
+        Err(e) => return Err(refusal(media, StatusCode::SERVICE_UNAVAILABLE, e)),
     };
     if let Err(wait) = state.limits.rate.check(&caller.rate_key(&access)) {
-        return refused(rate_limited(media, wait));
+        return Err(rate_limited(media, wait));
     }
+    Ok(access)
+}
+
+async fn run(
+    state: &AppState,
+    caller: Caller,
+    access: Access,
+    media: Media,
+    request: Request,
+    kind: Option<OperationType>,
+    cacheable: bool,
+) -> (HttpResponse, Outcome) {
+    let refused = |r: HttpResponse| (r, Outcome::Refused);
     let options = crate::graphql::RequestOptions {
         statement_timeout: state.limits.statement_timeout,
         replicas: state.replicas.clone(),
@@ -469,12 +492,42 @@ fn rate_limited(media: Media, wait: std::time::Duration) -> HttpResponse {
     response
 }
 
-/// `POST /graphql`
+/// Reads a body of at most `limit` bytes; `Ok(None)` as soon as it is larger
+/// (a declared `Content-Length` over the limit is refused before reading).
+async fn read_limited(
+    headers: &HeaderMap,
+    body: axum::body::Body,
+    limit: usize,
+) -> Result<Option<Bytes>, axum::Error> {
+    use futures_util::StreamExt;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Ok(None);
+    }
+    let mut stream = body.into_data_stream();
+    let mut read = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        if read.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        read.extend_from_slice(&chunk);
+    }
+    Ok(Some(read.into()))
+}
+
+/// `POST /graphql`. The body limit depends on what it is: a JSON document is
+/// small ([`super::ServerLimits::max_json_body`], 1 MiB), only an e-LAAS upload
+/// may be large ([`super::MAX_BODY_BYTES`]); a larger body is refused with
+/// `413` and `PAYLOAD_TOO_LARGE` in the shape of any GraphQL error.
 pub async fn post(
     State(state): State<AppState>,
     peer: Peer,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> HttpResponse {
     let Some(media) = negotiate(&headers) else {
         return (
@@ -489,16 +542,39 @@ pub async fn post(
         .unwrap_or("")
         .to_ascii_lowercase();
     let essence = content_type.split(';').next().map(str::trim).unwrap_or("");
-    if essence == "multipart/form-data" && has_csrf_header(&headers) {
-        let caller = Caller::new(&headers, peer);
-        return upload(&state, caller, media, &content_type, body).await;
-    }
-    if essence != JSON {
+    let upload_body = essence == "multipart/form-data" && has_csrf_header(&headers);
+    if !upload_body && essence != JSON {
         return (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "POST /graphql takes Content-Type: application/json (file uploads: multipart/form-data with an x-tidtam-csrf header)",
         )
             .into_response();
+    }
+    let limit = if upload_body {
+        super::MAX_BODY_BYTES
+    } else {
+        state.limits.max_json_body
+    };
+    let body = match read_limited(&headers, body, limit).await {
+        Ok(Some(body)) => body,
+        Ok(None) => {
+            return refusal(
+                media,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                AppError::PayloadTooLarge(limit),
+            )
+        }
+        Err(_) => {
+            return request_error(
+                media,
+                StatusCode::BAD_REQUEST,
+                "the body could not be read / อ่านเนื้อหาคำขอไม่ได้",
+            )
+        }
+    };
+    if upload_body {
+        let caller = Caller::new(&headers, peer);
+        return upload(&state, caller, media, &content_type, body).await;
     }
     let parsed: Result<Body, _> = serde_json::from_slice(&body);
     let request = match parsed
@@ -583,4 +659,26 @@ pub async fn get(
         Err(why) => return request_error(media, StatusCode::BAD_REQUEST, why),
     };
     execute(&state, Caller::new(&headers, peer), media, request, true).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_body_without_a_length_is_cut_off_at_the_limit() {
+        let chunks = futures_util::stream::iter(
+            (0..4).map(|_| Ok::<_, std::io::Error>(Bytes::from(vec![b' '; 400]))),
+        );
+        let body = axum::body::Body::from_stream(chunks);
+        let read = read_limited(&HeaderMap::new(), body, 1000).await;
+        assert!(matches!(read, Ok(None)));
+        let body = axum::body::Body::from(vec![b' '; 1000]);
+        let read = read_limited(&HeaderMap::new(), body, 1000).await;
+        assert_eq!(read.ok().flatten().map(|b| b.len()), Some(1000));
+        let mut declared = HeaderMap::new();
+        declared.insert(header::CONTENT_LENGTH, HeaderValue::from_static("5000"));
+        let read = read_limited(&declared, axum::body::Body::empty(), 1000).await;
+        assert!(matches!(read, Ok(None)), "refused by its declared length");
+    }
 }

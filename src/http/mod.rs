@@ -22,9 +22,14 @@ use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Largest request body accepted: a GraphQL document with its variables, or
-/// an upload of an e-LAAS file.
+/// Largest request body accepted: an upload of an e-LAAS file with the
+/// GraphQL document around it (multipart). JSON bodies have their own, much
+/// smaller limit ([`ServerLimits::max_json_body`]).
 pub const MAX_BODY_BYTES: usize = MAX_UPLOAD_BYTES + 64 * 1024;
+
+/// Largest JSON body of `POST /graphql` by default: a document with its
+/// variables is a few kilobytes; the largest in queries/ is under 4 KiB.
+pub const DEFAULT_MAX_JSON_BODY: usize = 1024 * 1024;
 
 /// Largest e-LAAS file accepted by upload (a national CSV is about 100 MB;
 /// larger files go through `tidtam import elaas`).
@@ -70,6 +75,8 @@ pub struct ServerLimits {
     pub request_timeout: Duration,
     /// How long one of its SQL statements may run (PostgreSQL's `statement_timeout`).
     pub statement_timeout: Duration,
+    /// Largest JSON body of `POST /graphql`, in bytes (uploads: [`MAX_BODY_BYTES`]).
+    pub max_json_body: usize,
 }
 
 /// Requests per minute a caller may send by default.
@@ -83,6 +90,7 @@ impl Default for ServerLimits {
             rate: RateLimits::new(DEFAULT_RATE_PER_MINUTE),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             statement_timeout: crate::graphql::STATEMENT_TIMEOUT,
+            max_json_body: DEFAULT_MAX_JSON_BODY,
         }
     }
 }
@@ -103,7 +111,9 @@ pub fn router(state: AppState) -> Router {
         .route("/livez", get(livez))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // `/graphql` reads its body itself, with a limit by media type and a
+        // GraphQL-shaped refusal; this one guards every other route.
+        .layer(DefaultBodyLimit::max(DEFAULT_MAX_JSON_BODY))
         .with_state(state)
 }
 

@@ -172,12 +172,18 @@ impl Organisation {
     }
 
     /// Its local development plans, oldest first.
+    #[graphql(
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::FEW, child_complexity)"
+    )]
     async fn plans(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<DevelopmentPlan>> {
         load_children::<DevelopmentPlan>(ctx, self.id).await
     }
 
     /// The organisation's approved projects of a fiscal year (ปีงบประมาณ, BE),
     /// as the project report list shows them: by sector, then in order of approval.
+    #[graphql(
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::SOME, child_complexity)"
+    )]
     async fn projects(
         &self,
         ctx: &Context<'_>,
@@ -222,6 +228,9 @@ impl Organisation {
     }
 
     /// The organisation's e-LAAS items, optionally of one fiscal year.
+    #[graphql(
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::SOME, child_complexity)"
+    )]
     async fn elaas_items(
         &self,
         ctx: &Context<'_>,
@@ -262,6 +271,9 @@ impl Organisation {
 
     /// รายงานยอดงบประมาณคงเหลือ (e-LAAS): every e-LAAS item of a fiscal year
     /// with its figures as they stood on a date (the newest snapshot on or before it).
+    #[graphql(
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::SOME, child_complexity)"
+    )]
     async fn elaas_balance(
         &self,
         ctx: &Context<'_>,

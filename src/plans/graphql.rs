@@ -153,6 +153,9 @@ impl DevelopmentPlan {
     }
 
     /// Every change of this record: who, when, before and after (oldest first).
+    #[graphql(
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::SOME, child_complexity)"
+    )]
     async fn history(
         &self,
         ctx: &Context<'_>,
@@ -171,11 +174,17 @@ impl DevelopmentPlan {
     }
 
     /// The LAO's development strategies in this plan.
+    #[graphql(
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::SOME, child_complexity)"
+    )]
     async fn strategies(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<LaoStrategy>> {
         load_children::<LaoStrategy>(ctx, self.id).await
     }
 
     /// Amendments, in order.
+    #[graphql(
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::FEW, child_complexity)"
+    )]
     async fn amendments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanAmendment>> {
         load_children::<PlanAmendment>(ctx, self.id).await
     }
@@ -219,6 +228,9 @@ impl PlanProject {
     }
 
     /// Every change of this record: who, when, before and after (oldest first).
+    #[graphql(
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::SOME, child_complexity)"
+    )]
     async fn history(
         &self,
         ctx: &Context<'_>,
@@ -248,6 +260,9 @@ impl PlanProject {
     }
 
     /// Planned budget per plan year.
+    #[graphql(
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::FEW, child_complexity)"
+    )]
     async fn planned_budgets(
         &self,
         ctx: &Context<'_>,
@@ -256,6 +271,9 @@ impl PlanProject {
     }
 
     /// Its budget approvals, by fiscal year.
+    #[graphql(
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::FEW, child_complexity)"
+    )]
     async fn approvals(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<BudgetApproval>> {
         load_children::<BudgetApproval>(ctx, self.id).await
     }

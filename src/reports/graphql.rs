@@ -167,6 +167,9 @@ impl ProjectReport {
     }
 
     /// Every change of this record: who, when, before and after (oldest first).
+    #[graphql(
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::SOME, child_complexity)"
+    )]
     async fn history(
         &self,
         ctx: &Context<'_>,
@@ -180,6 +183,9 @@ impl ProjectReport {
     }
 
     /// Progress per fiscal quarter.
+    #[graphql(
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::FEW, child_complexity)"
+    )]
     async fn progress(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<QuarterProgress>> {
         load_children::<QuarterProgress>(ctx, self.id).await
     }
@@ -289,6 +295,9 @@ pub struct ReportQuery;
 #[Object]
 impl ReportQuery {
     /// The reporting calendar: each stage's deadline, of one fiscal year or all.
+    #[graphql(
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::SOME, child_complexity)"
+    )]
     async fn reporting_deadlines(
         &self,
         ctx: &Context<'_>,

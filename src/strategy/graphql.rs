@@ -104,11 +104,17 @@ impl PlanNode {
 
     /// The nodes one level down: a strategy's goals, a master plan's goals and
     /// sub-plans, a sub-plan's goals.
+    #[graphql(
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::FEW, child_complexity)"
+    )]
     async fn children(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanNode>> {
         load_children::<PlanNode>(ctx, self.id).await
     }
 
     /// The goals directly under this node.
+    #[graphql(
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::FEW, child_complexity)"
+    )]
     async fn goals(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanNode>> {
         let children = load_children::<PlanNode>(ctx, self.id).await?;
         Ok(children
@@ -118,6 +124,9 @@ impl PlanNode {
     }
 
     /// The sub-plans of a master plan.
+    #[graphql(
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::FEW, child_complexity)"
+    )]
     async fn sub_plans(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanNode>> {
         let children = load_children::<PlanNode>(ctx, self.id).await?;
         Ok(children
@@ -180,7 +189,10 @@ impl StrategyQuery {
     /// The editions of the national plan hierarchy.
     // The hierarchy changes only with a new edition of the national plans
     // (years apart): a GET of it may be kept an hour, by shared caches too.
-    #[graphql(cache_control(max_age = 3600, public))]
+    #[graphql(
+        cache_control(max_age = 3600, public),
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::FEW, child_complexity)"
+    )]
     async fn plan_editions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanEdition>> {
         let pool = ctx.data::<Db>()?;
         sqlx::query_as(include_str!("sql/editions.sql"))
@@ -191,7 +203,10 @@ impl StrategyQuery {
 
     /// ยุทธศาสตร์ชาติ: the national strategies of an edition (by default the
     /// one for `fiscalYear`, else the newest), with their goals under `goals`.
-    #[graphql(cache_control(max_age = 3600, public))]
+    #[graphql(
+        cache_control(max_age = 3600, public),
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::SOME, child_complexity)"
+    )]
     async fn national_strategies(
         &self,
         ctx: &Context<'_>,
@@ -202,7 +217,10 @@ impl StrategyQuery {
     }
 
     /// แผนแม่บท: the master plans of an edition, with `goals` and `subPlans`.
-    #[graphql(cache_control(max_age = 3600, public))]
+    #[graphql(
+        cache_control(max_age = 3600, public),
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::SOME, child_complexity)"
+    )]
     async fn master_plans(
         &self,
         ctx: &Context<'_>,
@@ -213,7 +231,10 @@ impl StrategyQuery {
     }
 
     /// แผนย่อย: the sub-plans of an edition, with their `goals`.
-    #[graphql(cache_control(max_age = 3600, public))]
+    #[graphql(
+        cache_control(max_age = 3600, public),
+        complexity = "crate::graphql::limits::unpaged_cost(crate::graphql::limits::MANY, child_complexity)"
+    )]
     async fn sub_plans(
         &self,
         ctx: &Context<'_>,

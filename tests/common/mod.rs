@@ -132,6 +132,7 @@ impl TestDb {
             .unwrap_or_else(|| panic!("no account {username}"));
         let (token, _) = tidtam::auth::store::create_token(
             &self.pool,
+            "test",
             account.id,
             "api",
             "test",

@@ -1,8 +1,9 @@
 -- The manual's tracking-report columns counted straight from the tables
 -- (a cross-check for the demo; the served report lives in the analytics layer).
+-- Approved plans only: the report is public and shows no unapproved plan.
 WITH plan AS (
     SELECT dp.* FROM development_plans dp
-    WHERE $1 BETWEEN dp.first_year AND dp.last_year
+    WHERE $1 BETWEEN dp.first_year AND dp.last_year AND dp.approved_on IS NOT NULL
 ), approvals AS (
     SELECT dp.organisation_id, ba.id, ba.amount, r.status, l.contract_amount, l.disbursed, l.budget
     FROM budget_approvals ba

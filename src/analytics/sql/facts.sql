@@ -1,5 +1,10 @@
 -- The fact frame of a fiscal year ($1): one row per budget approval. Money is
 -- in satang (bigint) so that sums in the frame are exact.
+--
+-- The frames are public statistics (docs/access.md) and load with the
+-- server's own rights, so only published data may go in: a draft report's
+-- goals and dates stay out (its stage flags already need a submitted report),
+-- and budget approvals exist only in approved plans (approveBudget).
 SELECT f.id AS approval_id,
        f.organisation_id,
        f.province_code,
@@ -24,12 +29,12 @@ SELECT f.id AS approval_id,
        f.disbursed_any,
        f.fully_disbursed,
        f.completed,
-       coalesce(r.submitted_on <= d.due_on, false) AS on_time
+       coalesce(r.status <> 'draft' AND r.submitted_on <= d.due_on, false) AS on_time
 FROM approval_facts f
 JOIN budget_approvals ba ON ba.id = f.id
-LEFT JOIN plan_nodes mg ON mg.id = f.master_plan_goal_id
+LEFT JOIN plan_nodes mg ON mg.id = CASE WHEN f.report_status <> 'draft' THEN f.master_plan_goal_id END
 LEFT JOIN plan_nodes mp ON mp.id = mg.parent_id
-LEFT JOIN plan_nodes sg ON sg.id = f.sub_plan_goal_id
+LEFT JOIN plan_nodes sg ON sg.id = CASE WHEN f.report_status <> 'draft' THEN f.sub_plan_goal_id END
 LEFT JOIN plan_nodes sp ON sp.id = sg.parent_id
 LEFT JOIN project_reports r ON r.id = f.report_id
 LEFT JOIN reporting_deadlines d ON d.fiscal_year = f.fiscal_year AND d.stage = 'report_submission'
