@@ -60,6 +60,10 @@ struct ServeArgs {
     /// Seconds one SQL statement of a request may run.
     #[arg(long, env = "TIDTAM_STATEMENT_TIMEOUT", default_value_t = 15)]
     statement_timeout: u64,
+    /// Seconds between SIGTERM and closing the listener, while /readyz answers
+    /// 503 so a load balancer stops sending work; requests in flight finish after.
+    #[arg(long, env = "TIDTAM_DRAIN_SECONDS", default_value_t = http::shutdown::DEFAULT_DRAIN_SECONDS)]
+    drain_seconds: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -562,7 +566,7 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
     });
     state.persisted = std::sync::Arc::new(http::persisted::Persisted::new(args.persisted_only));
     let draining = state.draining.clone();
-    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = http::router(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
@@ -570,34 +574,18 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
         "Tidtam is serving GraphiQL at http://{}/graphql",
         args.listen
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            // /readyz answers 503 from now; requests in flight finish.
-            draining.start();
-            tracing::info!("shutting down: finishing requests in flight");
-        })
-        .await?;
+    http::shutdown::serve_until(
+        listener,
+        app,
+        draining,
+        std::time::Duration::from_secs(args.drain_seconds),
+        http::shutdown::signal(),
+    )
+    .await?;
     pool.close().await;
     crate::ops::telemetry::shutdown();
     drop(located); // stops a private PostgreSQL, if Tidtam started one
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
 /// A URL with its password hidden, for messages.
