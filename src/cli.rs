@@ -320,6 +320,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 fiscal_year,
                 province_code: province,
                 organisation_code: organisation,
+                approval_ids: None,
             };
             let mut df = export::frame(&analytics, dataset, &filter).await?;
             let rows = df.height();

@@ -240,3 +240,99 @@ async fn the_emenscr_hand_over_carries_each_reported_project_in_the_callers_scop
     assert!(cells.iter().any(|c| c == "140101"));
     assert!(cells.iter().any(|c| c == "เป้าหมายแผนย่อย"));
 }
+
+#[tokio::test]
+async fn the_fact_export_takes_the_filters_of_the_graphql_aggregates() {
+    let db = TestDb::demo().await;
+    let base = db.serve().await;
+    for (params, filter) in [
+        (
+            "fundingSource=GENERAL_SUBSIDY",
+            json!({"provinceCode": "71", "fundingSource": "GENERAL_SUBSIDY"}),
+        ),
+        (
+            "goalCode=140101",
+            json!({"provinceCode": "71", "goalCode": "140101"}),
+        ),
+        (
+            "sector=%E0%B8%94%E0%B9%89%E0%B8%B2%E0%B8%99%E0%B8%AA%E0%B8%B1%E0%B8%87%E0%B8%84%E0%B8%A1&amountMax=50000.00",
+            json!({"provinceCode": "71", "sector": "ด้านสังคม", "amountMax": "50000.00"}),
+        ),
+    ] {
+        let response = get(
+            &base,
+            &format!("/export/facts.parquet?fiscalYear=2564&provinceCode=71&{params}"),
+            None,
+        )
+        .await;
+        assert_eq!(response.status(), 200, "{params}");
+        let bytes = response.bytes().await.unwrap();
+        let df = ParquetReader::new(std::io::Cursor::new(bytes.to_vec()))
+            .finish()
+            .expect("a Parquet file");
+        let api = db
+            .graphql_ok(
+                r#"query ($f: ApprovalFilter!) { disbursement(fiscalYear: 2564, groupBy: [], filter: $f) {
+                       totals { approvals budget disbursed } } }"#,
+                json!({"f": filter}),
+            )
+            .await;
+        let totals = &api["disbursement"]["totals"];
+        let approvals = totals["approvals"].as_i64().unwrap();
+        assert_eq!(df.height() as i64, approvals, "{params}");
+        for (column, field) in [("budget", "budget"), ("disbursed", "disbursed")] {
+            let expected: Decimal = totals[field].as_str().unwrap().parse().unwrap();
+            assert_eq!(decimal_sum(&df, column), expected, "{params}: {column}");
+        }
+        // A real subset: narrower than the province, and not empty.
+        let province: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM approval_facts WHERE fiscal_year = 2564 AND province_code = '71'",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        assert!(0 < approvals && approvals < province, "{params}: {approvals}");
+    }
+    // The goal filter keeps exactly the aerobic-dance project.
+    let one = get(
+        &base,
+        "/export/facts.csv?fiscalYear=2564&provinceCode=71&goalCode=140101",
+        None,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert_eq!(one.lines().count(), 2, "{one}");
+    assert!(one.contains(",1401,"), "its sub-plan: {one}");
+
+    // A misspelt filter, a bad value, or a filter a dataset cannot take is
+    // refused, not ignored: a BI tool must not get the whole province instead.
+    for (path, field) in [
+        (
+            "/export/facts.csv?fiscalYear=2564&provinceCode=71&fundSource=OWN_REVENUE",
+            "fundSource",
+        ),
+        (
+            "/export/facts.csv?fiscalYear=2564&provinceCode=71&fundingSource=GOLD",
+            "filter",
+        ),
+        (
+            "/export/tracking.csv?fiscalYear=2564&provinceCode=71&goalCode=14",
+            "filter",
+        ),
+    ] {
+        let response = get(&base, path, None).await;
+        assert_eq!(response.status(), 400, "{path}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "INVALID_INPUT",
+            "{body}"
+        );
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+        assert!(
+            body["errors"][0]["extensions"]["messageTh"].is_string(),
+            "{body}"
+        );
+    }
+}

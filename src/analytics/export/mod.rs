@@ -5,12 +5,15 @@
 
 use super::frames::{column, YearFrames, SOURCES};
 use super::{scores, tracking, Analytics};
+use crate::budget::filter::ApprovalFilter;
 use crate::error::{AppError, AppResult};
 use polars::prelude::*;
 use polars_io::csv::write::CsvWriter;
 use polars_io::parquet::write::{ParquetCompression, ParquetWriter};
 use polars_io::SerWriter;
+use std::collections::HashSet;
 use std::io::Write;
+use std::sync::Arc;
 
 /// What can be exported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +72,41 @@ pub struct ExportFilter {
     pub fiscal_year: i32,
     pub province_code: Option<String>,
     pub organisation_code: Option<String>,
+    /// The facts export only: the approvals the rest of an `ApprovalFilter`
+    /// keeps (from [`approval_ids`]); `None` keeps them all.
+    pub approval_ids: Option<Arc<HashSet<i64>>>,
+}
+
+/// Whether a filter says more than the year and the place (which the frames
+/// answer by themselves).
+pub fn narrows_beyond_place(filter: &ApprovalFilter) -> bool {
+    let rest = ApprovalFilter {
+        fiscal_year: None,
+        province_code: None,
+        organisation_code: None,
+        ..filter.clone()
+    };
+    rest != ApprovalFilter::default()
+}
+
+/// The approvals of `fiscal_year` an `ApprovalFilter` keeps, by the same SQL
+/// as the `disbursement` and `rates` fields (read through `db`, so in the
+/// caller's row-level security scope); `None` when it says nothing beyond the
+/// place.
+pub async fn approval_ids(
+    db: &crate::db::Db,
+    fiscal_year: i32,
+    filter: &ApprovalFilter,
+) -> AppResult<Option<Arc<HashSet<i64>>>> {
+    if !narrows_beyond_place(filter) {
+        return Ok(None);
+    }
+    let rest = ApprovalFilter {
+        fiscal_year: None,
+        ..filter.clone()
+    };
+    let ids = super::graphql::sql_ids(db, fiscal_year, &rest).await?;
+    Ok(ids.map(Arc::new))
 }
 
 /// Builds the frame of a dataset.
@@ -115,16 +153,28 @@ fn money(name: &str, satang: impl Iterator<Item = i64>) -> PolarsResult<Column> 
         .into_column())
 }
 
-/// Keeps the rows of a province or an organisation.
-fn keep(lf: LazyFrame, f: &ExportFilter) -> LazyFrame {
+/// Keeps the rows of a province or an organisation (and, for the facts, of
+/// the approvals the rest of the filter keeps).
+fn keep(lf: LazyFrame, f: &ExportFilter) -> PolarsResult<LazyFrame> {
     let mut lf = lf;
+    if let Some(ids) = &f.approval_ids {
+        let mut ids: Vec<i64> = ids.iter().copied().collect();
+        ids.sort_unstable();
+        let kept = DataFrame::new_infer_height(vec![Column::new("approval_id".into(), ids)])?;
+        lf = lf.join(
+            kept.lazy(),
+            [col("approval_id")],
+            [col("approval_id")],
+            JoinArgs::new(JoinType::Inner),
+        );
+    }
     if let Some(p) = &f.province_code {
         lf = lf.filter(col("province_code").eq(lit(p.clone())));
     }
     if let Some(o) = &f.organisation_code {
         lf = lf.filter(col("organisation_code").eq(lit(o.clone())));
     }
-    lf
+    Ok(lf)
 }
 
 fn facts(frames: &YearFrames, f: &ExportFilter) -> PolarsResult<DataFrame> {
@@ -144,7 +194,7 @@ fn facts(frames: &YearFrames, f: &ExportFilter) -> PolarsResult<DataFrame> {
             JoinArgs::new(JoinType::Left),
         )
         .with_column(lit(frames.fiscal_year).alias("fiscal_year"));
-    let mut df = keep(joined, f).collect()?;
+    let mut df = keep(joined, f)?.collect()?;
     let mut money_columns = vec!["amount", "budget", "contract", "disbursed", "remaining"]
         .into_iter()
         .map(String::from)
