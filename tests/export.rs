@@ -336,3 +336,133 @@ async fn the_fact_export_takes_the_filters_of_the_graphql_aggregates() {
         );
     }
 }
+
+/// The cells of a sheet's row under its headings.
+fn row_by_heading(
+    sheet: &calamine::Range<calamine::Data>,
+    row: usize,
+) -> std::collections::HashMap<String, calamine::Data> {
+    let rows: Vec<_> = sheet.rows().collect();
+    rows[0]
+        .iter()
+        .map(|h| h.to_string())
+        .zip(rows[row].iter().cloned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_emenscr_workbook_has_every_field_of_the_json_with_numbers_as_numbers() {
+    use calamine::{Data, Reader};
+    let db = TestDb::demo().await;
+    let (id, version): (i64, i32) =
+        sqlx::query_as("SELECT id, version FROM project_reports WHERE latitude IS NOT NULL")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    let global = tidtam::types::global_id::encode("ProjectReport", id);
+    let mut version = version;
+    for (quarter, percent, on) in [(1, "20", "31/12/2563"), (2, "62.50", "31/03/2564")] {
+        let recorded = db
+            .graphql_ok(
+                r#"mutation ($input: RecordProgressInput!) { recordProgress(input: $input) { version } }"#,
+                json!({"input": {"id": global, "version": version, "fiscalQuarter": quarter,
+                                 "percent": percent, "narrative": format!("ไตรมาส {quarter}"), "recordedOn": on}}),
+            )
+            .await;
+        version = recorded["recordProgress"]["version"].as_i64().unwrap() as i32;
+    }
+    let base = db.serve().await;
+    let query = "?fiscalYear=2564&organisationCode=7100001";
+    let records: serde_json::Value = get(&base, &format!("/export/emenscr.json{query}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let index = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|r| r["reportId"] == id)
+        .expect("the aerobic-dance record");
+    let record = &records[index];
+    let xlsx = get(&base, &format!("/export/emenscr.xlsx{query}"), None)
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let mut book = calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(std::io::Cursor::new(
+        xlsx.to_vec(),
+    ))
+    .expect("an Excel workbook");
+    assert_eq!(
+        book.sheet_names(),
+        vec!["projects"],
+        "quarters are columns, not a sheet"
+    );
+    let sheet = book.worksheet_range("projects").unwrap();
+    let row = row_by_heading(&sheet, index + 1);
+    let number = |heading: &str| match &row[heading] {
+        Data::Float(f) => *f,
+        other => panic!("{heading} is {other:?}, not a number"),
+    };
+    let json_number = |v: &serde_json::Value| v.as_str().unwrap().parse::<f64>().unwrap();
+    assert_eq!(number("งบตามข้อบัญญัติ"), 20000.0);
+    assert_eq!(
+        number("งบตามข้อบัญญัติ"),
+        json_number(&record["budget"]["ordinance"])
+    );
+    assert_eq!(
+        number("งบที่วางแผน"),
+        json_number(&record["budget"]["planned"])
+    );
+    let sources = record["budget"]["sources"].as_object().unwrap();
+    assert!(!sources.is_empty(), "{record:#}");
+    let headings = [
+        ("GENERAL_SUBSIDY", "เงินอุดหนุนทั่วไป"),
+        ("OWN_REVENUE", "เงินรายได้"),
+    ];
+    for (key, amount) in sources {
+        let heading = headings
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, h)| format!("แหล่งเงิน: {h}"))
+            .unwrap_or_else(|| panic!("a source the test does not name: {key}"));
+        assert_eq!(number(&heading), json_number(amount), "{key}");
+    }
+    assert_eq!(
+        row["กลุ่มเป้าหมาย"].to_string(),
+        record["targetGroup"].as_str().unwrap()
+    );
+    assert_eq!(
+        row["ผลที่คาดว่าจะได้รับ"].to_string(),
+        record["expectedResults"].as_str().unwrap()
+    );
+    assert_eq!(row["เป้าหมายแผนย่อย"].to_string(), "140101");
+    assert!(
+        matches!(row["วันที่เริ่มต้น"], Data::DateTime(_)),
+        "{:?}",
+        row["วันที่เริ่มต้น"]
+    );
+    assert_eq!(number("ไตรมาส 1 ร้อยละ"), 20.0);
+    assert_eq!(number("ไตรมาส 2 ร้อยละ"), 62.5);
+    assert_eq!(row["ไตรมาส 2 ความก้าวหน้า"].to_string(), "ไตรมาส 2");
+    assert!(matches!(row["ไตรมาส 2 วันที่บันทึก"], Data::DateTime(_)));
+    assert_eq!(row["ไตรมาส 3 ร้อยละ"], Data::Empty);
+
+    // Past a sheet's rows the projects go on in the next sheet (here 3 rows a
+    // sheet, the heading included, as a national workbook past 1,048,576).
+    let five: Vec<serde_json::Value> = std::iter::repeat_n(record.clone(), 5).collect();
+    let bytes = tidtam::reports::handover::workbook_with_rows(&five, 3).unwrap();
+    let mut book =
+        calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(std::io::Cursor::new(bytes))
+            .unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        vec!["projects", "projects 2", "projects 3"]
+    );
+    let heights: Vec<usize> = ["projects", "projects 2", "projects 3"]
+        .iter()
+        .map(|s| book.worksheet_range(s).unwrap().height())
+        .collect();
+    assert_eq!(heights, vec![3, 3, 2]);
+}
