@@ -322,18 +322,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 organisation_code: organisation,
                 approval_ids: None,
             };
-            let mut df = export::frame(&analytics, dataset, &filter).await?;
-            let rows = df.height();
-            tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-                let mut out: Box<dyn std::io::Write> = match &output {
-                    Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
-                    None => Box::new(std::io::stdout().lock()),
-                };
-                export::write(&mut df, format, &mut out)?;
-                out.flush()?;
-                Ok(())
-            })
-            .await??;
+            let out: Box<dyn std::io::Write + Send> = match &output {
+                Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
+                None => Box::new(std::io::stdout()),
+            };
+            let rows = export::write_to(&analytics, dataset, &filter, format, out).await?;
             eprintln!("{rows} rows exported");
             Ok(())
         }

@@ -466,3 +466,91 @@ async fn the_emenscr_workbook_has_every_field_of_the_json_with_numbers_as_number
         .collect();
     assert_eq!(heights, vec![3, 3, 2]);
 }
+
+/// A writer the test can read after the export drops its end.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_elaas_history_is_written_a_page_of_organisations_at_a_time() {
+    use tidtam::analytics::export::{write_paged, Dataset, ExportFilter, Format};
+    let db = TestDb::demo().await;
+    let analytics = tidtam::analytics::Analytics::new(db.pool.clone());
+    let filter = ExportFilter {
+        fiscal_year: 2564,
+        province_code: Some("71".into()),
+        ..ExportFilter::default()
+    };
+    let (snapshots, organisations, disbursed): (i64, i64, Decimal) = sqlx::query_as(
+        "SELECT count(*), count(DISTINCT organisation_code), sum(disbursed) FROM reporting.elaas_history
+         WHERE fiscal_year = 2564 AND organisation_code IN (SELECT organisation_code FROM reporting.organisations WHERE province_code = '71')",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(organisations > 1, "more than one page: {organisations}");
+
+    // One organisation a page: as many pages as organisations.
+    let csv = Captured::default();
+    let rows = write_paged(
+        &analytics,
+        Dataset::ElaasHistory,
+        &filter,
+        Format::Csv,
+        csv.clone(),
+        1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows as i64, snapshots);
+    let text = String::from_utf8(csv.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.starts_with("\u{feff}fiscal_year,organisation_code,"),
+        "a BOM and one header"
+    );
+    assert_eq!(
+        text.matches("fiscal_year,").count(),
+        1,
+        "one header for all pages"
+    );
+    assert_eq!(text.lines().count() as i64, 1 + snapshots);
+
+    let parquet = Captured::default();
+    write_paged(
+        &analytics,
+        Dataset::ElaasHistory,
+        &filter,
+        Format::Parquet,
+        parquet.clone(),
+        1,
+    )
+    .await
+    .unwrap();
+    let bytes = parquet.0.lock().unwrap().clone();
+    let df = ParquetReader::new(std::io::Cursor::new(bytes))
+        .finish()
+        .expect("a Parquet file");
+    assert_eq!(df.height() as i64, snapshots);
+    assert_eq!(decimal_sum(&df, "disbursed"), disbursed);
+    let codes: Vec<String> = df
+        .column("organisation_code")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|c| c.unwrap_or_default().to_string())
+        .collect();
+    assert!(codes.is_sorted(), "pages in the file's order");
+    let distinct: std::collections::BTreeSet<_> = codes.iter().collect();
+    assert_eq!(distinct.len() as i64, organisations);
+}

@@ -310,7 +310,8 @@ fn error(status: StatusCode, e: AppError) -> Response {
     super::graphql_http::refusal(super::graphql_http::Media::Json, status, e)
 }
 
-/// Streams the file: polars writes into a channel from a blocking thread.
+/// Streams the file: polars writes into a channel from a blocking thread
+/// (the e-LAAS history a page of organisations at a time).
 fn stream(
     analytics: Arc<Analytics>,
     dataset: Dataset,
@@ -320,21 +321,8 @@ fn stream(
 ) -> Response {
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     tokio::spawn(async move {
-        let frame = export::frame(&analytics, dataset, &filter).await;
-        let result = match frame {
-            Ok(mut df) => {
-                let sink = tx.clone();
-                analytics
-                    .run(move || {
-                        let mut out = ChannelWriter::new(sink);
-                        export::write(&mut df, format, &mut out)?;
-                        out.flush()?;
-                        Ok(())
-                    })
-                    .await
-            }
-            Err(e) => Err(e),
-        };
+        let out = ChannelWriter::new(tx.clone());
+        let result = export::write_to(&analytics, dataset, &filter, format, out).await;
         if let Err(e) = result {
             tracing::error!(error = %e, "export failed");
             let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
