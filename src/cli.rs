@@ -63,6 +63,10 @@ struct ServeArgs {
     /// Largest JSON body of POST /graphql, in bytes (e-LAAS uploads may be 256 MiB).
     #[arg(long, env = "TIDTAM_MAX_JSON_BODY", default_value_t = http::DEFAULT_MAX_JSON_BODY)]
     max_json_body: usize,
+    /// Seconds between SIGTERM and closing the listener, while /readyz answers
+    /// 503 so a load balancer stops sending work; requests in flight finish after.
+    #[arg(long, env = "TIDTAM_DRAIN_SECONDS", default_value_t = http::shutdown::DEFAULT_DRAIN_SECONDS)]
+    drain_seconds: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -326,19 +330,13 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 fiscal_year,
                 province_code: province,
                 organisation_code: organisation,
+                approval_ids: None,
             };
-            let mut df = export::frame(&analytics, dataset, &filter).await?;
-            let rows = df.height();
-            tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-                let mut out: Box<dyn std::io::Write> = match &output {
-                    Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
-                    None => Box::new(std::io::stdout().lock()),
-                };
-                export::write(&mut df, format, &mut out)?;
-                out.flush()?;
-                Ok(())
-            })
-            .await??;
+            let out: Box<dyn std::io::Write + Send> = match &output {
+                Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
+                None => Box::new(std::io::stdout()),
+            };
+            let rows = export::write_to(&analytics, dataset, &filter, format, out).await?;
             eprintln!("{rows} rows exported");
             Ok(())
         }
@@ -579,7 +577,7 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
     });
     state.persisted = std::sync::Arc::new(http::persisted::Persisted::new(args.persisted_only));
     let draining = state.draining.clone();
-    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = http::router(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
@@ -587,34 +585,18 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
         "Tidtam is serving GraphiQL at http://{}/graphql",
         args.listen
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            // /readyz answers 503 from now; requests in flight finish.
-            draining.start();
-            tracing::info!("shutting down: finishing requests in flight");
-        })
-        .await?;
+    http::shutdown::serve_until(
+        listener,
+        app,
+        draining,
+        std::time::Duration::from_secs(args.drain_seconds),
+        http::shutdown::signal(),
+    )
+    .await?;
     pool.close().await;
     crate::ops::telemetry::shutdown();
     drop(located); // stops a private PostgreSQL, if Tidtam started one
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
 /// A URL with its password hidden, for messages.

@@ -292,3 +292,317 @@ async fn the_emenscr_hand_over_of_another_lao_leaves_out_its_unpublished_reports
         "{stranger:#}"
     );
 }
+
+#[tokio::test]
+async fn the_fact_export_takes_the_filters_of_the_graphql_aggregates() {
+    let db = TestDb::demo().await;
+    let base = db.serve().await;
+    for (params, filter) in [
+        (
+            "fundingSource=GENERAL_SUBSIDY",
+            json!({"provinceCode": "71", "fundingSource": "GENERAL_SUBSIDY"}),
+        ),
+        (
+            "goalCode=140101",
+            json!({"provinceCode": "71", "goalCode": "140101"}),
+        ),
+        (
+            "sector=%E0%B8%94%E0%B9%89%E0%B8%B2%E0%B8%99%E0%B8%AA%E0%B8%B1%E0%B8%87%E0%B8%84%E0%B8%A1&amountMax=50000.00",
+            json!({"provinceCode": "71", "sector": "ด้านสังคม", "amountMax": "50000.00"}),
+        ),
+    ] {
+        let response = get(
+            &base,
+            &format!("/export/facts.parquet?fiscalYear=2564&provinceCode=71&{params}"),
+            None,
+        )
+        .await;
+        assert_eq!(response.status(), 200, "{params}");
+        let bytes = response.bytes().await.unwrap();
+        let df = ParquetReader::new(std::io::Cursor::new(bytes.to_vec()))
+            .finish()
+            .expect("a Parquet file");
+        let api = db
+            .graphql_ok(
+                r#"query ($f: ApprovalFilter!) { disbursement(fiscalYear: 2564, groupBy: [], filter: $f) {
+                       totals { approvals budget disbursed } } }"#,
+                json!({"f": filter}),
+            )
+            .await;
+        let totals = &api["disbursement"]["totals"];
+        let approvals = totals["approvals"].as_i64().unwrap();
+        assert_eq!(df.height() as i64, approvals, "{params}");
+        for (column, field) in [("budget", "budget"), ("disbursed", "disbursed")] {
+            let expected: Decimal = totals[field].as_str().unwrap().parse().unwrap();
+            assert_eq!(decimal_sum(&df, column), expected, "{params}: {column}");
+        }
+        // A real subset: narrower than the province, and not empty.
+        let province: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM approval_facts WHERE fiscal_year = 2564 AND province_code = '71'",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        assert!(0 < approvals && approvals < province, "{params}: {approvals}");
+    }
+    // The goal filter keeps exactly the aerobic-dance project.
+    let one = get(
+        &base,
+        "/export/facts.csv?fiscalYear=2564&provinceCode=71&goalCode=140101",
+        None,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert_eq!(one.lines().count(), 2, "{one}");
+    assert!(one.contains(",1401,"), "its sub-plan: {one}");
+
+    // A misspelt filter, a bad value, or a filter a dataset cannot take is
+    // refused, not ignored: a BI tool must not get the whole province instead.
+    for (path, field) in [
+        (
+            "/export/facts.csv?fiscalYear=2564&provinceCode=71&fundSource=OWN_REVENUE",
+            "fundSource",
+        ),
+        (
+            "/export/facts.csv?fiscalYear=2564&provinceCode=71&fundingSource=GOLD",
+            "filter",
+        ),
+        (
+            "/export/tracking.csv?fiscalYear=2564&provinceCode=71&goalCode=14",
+            "filter",
+        ),
+    ] {
+        let response = get(&base, path, None).await;
+        assert_eq!(response.status(), 400, "{path}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "INVALID_INPUT",
+            "{body}"
+        );
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+        assert!(
+            body["errors"][0]["extensions"]["messageTh"].is_string(),
+            "{body}"
+        );
+    }
+}
+
+/// The cells of a sheet's row under its headings.
+fn row_by_heading(
+    sheet: &calamine::Range<calamine::Data>,
+    row: usize,
+) -> std::collections::HashMap<String, calamine::Data> {
+    let rows: Vec<_> = sheet.rows().collect();
+    rows[0]
+        .iter()
+        .map(|h| h.to_string())
+        .zip(rows[row].iter().cloned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_emenscr_workbook_has_every_field_of_the_json_with_numbers_as_numbers() {
+    use calamine::{Data, Reader};
+    let db = TestDb::demo().await;
+    let (id, version): (i64, i32) =
+        sqlx::query_as("SELECT id, version FROM project_reports WHERE latitude IS NOT NULL")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    let global = tidtam::types::global_id::encode("ProjectReport", id);
+    let mut version = version;
+    for (quarter, percent, on) in [(1, "20", "31/12/2563"), (2, "62.50", "31/03/2564")] {
+        let recorded = db
+            .graphql_ok(
+                r#"mutation ($input: RecordProgressInput!) { recordProgress(input: $input) { version } }"#,
+                json!({"input": {"id": global, "version": version, "fiscalQuarter": quarter,
+                                 "percent": percent, "narrative": format!("ไตรมาส {quarter}"), "recordedOn": on}}),
+            )
+            .await;
+        version = recorded["recordProgress"]["version"].as_i64().unwrap() as i32;
+    }
+    let base = db.serve().await;
+    let query = "?fiscalYear=2564&organisationCode=7100001";
+    let records: serde_json::Value = get(&base, &format!("/export/emenscr.json{query}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let index = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|r| r["reportId"] == id)
+        .expect("the aerobic-dance record");
+    let record = &records[index];
+    let xlsx = get(&base, &format!("/export/emenscr.xlsx{query}"), None)
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let mut book = calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(std::io::Cursor::new(
+        xlsx.to_vec(),
+    ))
+    .expect("an Excel workbook");
+    assert_eq!(
+        book.sheet_names(),
+        vec!["projects"],
+        "quarters are columns, not a sheet"
+    );
+    let sheet = book.worksheet_range("projects").unwrap();
+    let row = row_by_heading(&sheet, index + 1);
+    let number = |heading: &str| match &row[heading] {
+        Data::Float(f) => *f,
+        other => panic!("{heading} is {other:?}, not a number"),
+    };
+    let json_number = |v: &serde_json::Value| v.as_str().unwrap().parse::<f64>().unwrap();
+    assert_eq!(number("งบตามข้อบัญญัติ"), 20000.0);
+    assert_eq!(
+        number("งบตามข้อบัญญัติ"),
+        json_number(&record["budget"]["ordinance"])
+    );
+    assert_eq!(
+        number("งบที่วางแผน"),
+        json_number(&record["budget"]["planned"])
+    );
+    let sources = record["budget"]["sources"].as_object().unwrap();
+    assert!(!sources.is_empty(), "{record:#}");
+    let headings = [
+        ("GENERAL_SUBSIDY", "เงินอุดหนุนทั่วไป"),
+        ("OWN_REVENUE", "เงินรายได้"),
+    ];
+    for (key, amount) in sources {
+        let heading = headings
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, h)| format!("แหล่งเงิน: {h}"))
+            .unwrap_or_else(|| panic!("a source the test does not name: {key}"));
+        assert_eq!(number(&heading), json_number(amount), "{key}");
+    }
+    assert_eq!(
+        row["กลุ่มเป้าหมาย"].to_string(),
+        record["targetGroup"].as_str().unwrap()
+    );
+    assert_eq!(
+        row["ผลที่คาดว่าจะได้รับ"].to_string(),
+        record["expectedResults"].as_str().unwrap()
+    );
+    assert_eq!(row["เป้าหมายแผนย่อย"].to_string(), "140101");
+    assert!(
+        matches!(row["วันที่เริ่มต้น"], Data::DateTime(_)),
+        "{:?}",
+        row["วันที่เริ่มต้น"]
+    );
+    assert_eq!(number("ไตรมาส 1 ร้อยละ"), 20.0);
+    assert_eq!(number("ไตรมาส 2 ร้อยละ"), 62.5);
+    assert_eq!(row["ไตรมาส 2 ความก้าวหน้า"].to_string(), "ไตรมาส 2");
+    assert!(matches!(row["ไตรมาส 2 วันที่บันทึก"], Data::DateTime(_)));
+    assert_eq!(row["ไตรมาส 3 ร้อยละ"], Data::Empty);
+
+    // Past a sheet's rows the projects go on in the next sheet (here 3 rows a
+    // sheet, the heading included, as a national workbook past 1,048,576).
+    let five: Vec<serde_json::Value> = std::iter::repeat_n(record.clone(), 5).collect();
+    let bytes = tidtam::reports::handover::workbook_with_rows(&five, 3).unwrap();
+    let mut book =
+        calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(std::io::Cursor::new(bytes))
+            .unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        vec!["projects", "projects 2", "projects 3"]
+    );
+    let heights: Vec<usize> = ["projects", "projects 2", "projects 3"]
+        .iter()
+        .map(|s| book.worksheet_range(s).unwrap().height())
+        .collect();
+    assert_eq!(heights, vec![3, 3, 2]);
+}
+
+/// A writer the test can read after the export drops its end.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_elaas_history_is_written_a_page_of_organisations_at_a_time() {
+    use tidtam::analytics::export::{write_paged, Dataset, ExportFilter, Format};
+    let db = TestDb::demo().await;
+    let analytics = tidtam::analytics::Analytics::new(db.pool.clone());
+    let filter = ExportFilter {
+        fiscal_year: 2564,
+        province_code: Some("71".into()),
+        ..ExportFilter::default()
+    };
+    let (snapshots, organisations, disbursed): (i64, i64, Decimal) = sqlx::query_as(
+        "SELECT count(*), count(DISTINCT organisation_code), sum(disbursed) FROM reporting.elaas_history
+         WHERE fiscal_year = 2564 AND organisation_code IN (SELECT organisation_code FROM reporting.organisations WHERE province_code = '71')",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(organisations > 1, "more than one page: {organisations}");
+
+    // One organisation a page: as many pages as organisations.
+    let csv = Captured::default();
+    let rows = write_paged(
+        &analytics,
+        Dataset::ElaasHistory,
+        &filter,
+        Format::Csv,
+        csv.clone(),
+        1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows as i64, snapshots);
+    let text = String::from_utf8(csv.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.starts_with("\u{feff}fiscal_year,organisation_code,"),
+        "a BOM and one header"
+    );
+    assert_eq!(
+        text.matches("fiscal_year,").count(),
+        1,
+        "one header for all pages"
+    );
+    assert_eq!(text.lines().count() as i64, 1 + snapshots);
+
+    let parquet = Captured::default();
+    write_paged(
+        &analytics,
+        Dataset::ElaasHistory,
+        &filter,
+        Format::Parquet,
+        parquet.clone(),
+        1,
+    )
+    .await
+    .unwrap();
+    let bytes = parquet.0.lock().unwrap().clone();
+    let df = ParquetReader::new(std::io::Cursor::new(bytes))
+        .finish()
+        .expect("a Parquet file");
+    assert_eq!(df.height() as i64, snapshots);
+    assert_eq!(decimal_sum(&df, "disbursed"), disbursed);
+    let codes: Vec<String> = df
+        .column("organisation_code")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|c| c.unwrap_or_default().to_string())
+        .collect();
+    assert!(codes.is_sorted(), "pages in the file's order");
+    let distinct: std::collections::BTreeSet<_> = codes.iter().collect();
+    assert_eq!(distinct.len() as i64, organisations);
+}

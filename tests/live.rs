@@ -149,3 +149,118 @@ async fn the_subscription_runs_over_a_websocket_with_a_token() {
     };
     assert!(closed, "a bad token must not be acknowledged");
 }
+
+#[tokio::test]
+async fn persisted_only_mode_holds_on_the_websocket_too() {
+    use futures_util::SinkExt;
+    use tidtam::http::persisted::{sha256_hex, Persisted};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let db = TestDb::demo().await;
+    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
+    let mut state = tidtam::http::AppState::new(schema, db.pool.clone());
+    state.persisted = std::sync::Arc::new(Persisted::new(true));
+    let base = db.serve_with(state).await;
+    let mut request = format!("{}/graphql/ws", base.replacen("http", "ws", 1))
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let mut ws = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("upgrade")
+        .0;
+    let token = db.token("evaluator.71").await;
+    ws.send(Message::text(
+        json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}})
+            .to_string(),
+    ))
+    .await
+    .unwrap();
+    // The next message of operation `id` (acks and other operations skipped).
+    async fn next_of<S>(ws: &mut S, id: &str) -> serde_json::Value
+    where
+        S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
+            + Unpin,
+    {
+        loop {
+            let message = tokio::time::timeout(Duration::from_secs(30), ws.next())
+                .await
+                .expect("a message within 30 s")
+                .expect("the socket stays open")
+                .expect("a readable message");
+            let value: serde_json::Value =
+                serde_json::from_str(message.to_text().unwrap_or("null")).unwrap_or_default();
+            if value["id"] == id {
+                return value;
+            }
+        }
+    }
+
+    // An ad-hoc subscription (the same field, not a document of queries/).
+    ws.send(Message::text(
+        json!({"id": "ad-hoc", "type": "subscribe", "payload": {"query": SUBSCRIBE}}).to_string(),
+    ))
+    .await
+    .unwrap();
+    let refused = next_of(&mut ws, "ad-hoc").await;
+    assert_eq!(refused["type"], "next", "{refused}");
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_REQUIRED",
+        "{refused}"
+    );
+    assert!(refused["payload"]["data"].is_null(), "{refused}");
+    assert_eq!(next_of(&mut ws, "ad-hoc").await["type"], "complete");
+
+    // An ad-hoc query over the socket is refused the same way.
+    ws.send(Message::text(
+        json!({"id": "query", "type": "subscribe", "payload": {"query": "{ provinces { totalCount } }"}})
+            .to_string(),
+    ))
+    .await
+    .unwrap();
+    let query = next_of(&mut ws, "query").await;
+    assert_eq!(
+        query["payload"]["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_REQUIRED",
+        "{query}"
+    );
+
+    // The registered document runs, by text and by hash alone.
+    let registered = include_str!("../queries/tracking-changed.graphql");
+    let variables = json!({"fiscalYear": 2564, "provinceCode": "71"});
+    ws.send(Message::text(
+        json!({"id": "text", "type": "subscribe",
+               "payload": {"query": registered, "variables": variables}})
+        .to_string(),
+    ))
+    .await
+    .unwrap();
+    let by_text = next_of(&mut ws, "text").await;
+    assert_eq!(by_text["type"], "next", "{by_text}");
+    assert!(by_text["payload"].get("errors").is_none(), "{by_text}");
+    let current = version(&db).await;
+    assert_eq!(
+        by_text["payload"]["data"]["trackingReportChanged"]["dataVersion"], current,
+        "{by_text}"
+    );
+    assert_eq!(
+        by_text["payload"]["data"]["trackingReportChanged"]["provinceCode"],
+        "71"
+    );
+    ws.send(Message::text(
+        json!({"id": "hash", "type": "subscribe",
+               "payload": {"query": "", "variables": variables, "extensions":
+                   {"persistedQuery": {"version": 1, "sha256Hash": sha256_hex(registered)}}}})
+        .to_string(),
+    ))
+    .await
+    .unwrap();
+    let by_hash = next_of(&mut ws, "hash").await;
+    assert_eq!(
+        by_hash["payload"]["data"]["trackingReportChanged"]["dataVersion"], current,
+        "{by_hash}"
+    );
+}

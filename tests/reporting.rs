@@ -118,3 +118,55 @@ async fn a_bi_login_reads_the_reporting_views_and_writes_nothing() {
     }
     login.drop(bi).await;
 }
+
+#[tokio::test]
+async fn a_bi_login_creates_nothing_even_where_public_may_create() {
+    let db = TestDb::demo().await;
+    let (login, bi) = BiLogin::create(&db).await;
+    let may_create = |schema: &'static str| {
+        let role = login.role.clone();
+        let pool = db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, bool>("SELECT has_schema_privilege($1, $2, 'CREATE')")
+                .bind(role)
+                .bind(schema)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    // PostgreSQL 13 and 14 grant CREATE on schema public to PUBLIC (15 does
+    // not): put that back, as on such a server, and check it took.
+    sqlx::query("GRANT CREATE ON SCHEMA public TO PUBLIC")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    assert!(may_create("public").await, "as on PostgreSQL 14");
+    // The migration takes it away again.
+    sqlx::raw_sql(include_str!(
+        "../migrations/20261126000017_reporting_no_create.sql"
+    ))
+    .execute(&db.pool)
+    .await
+    .expect("the migration runs again");
+    assert!(!may_create("public").await);
+    assert!(!may_create("reporting").await);
+    for statement in [
+        "CREATE TABLE public.x (x int)",
+        "CREATE VIEW public.v AS SELECT 1 AS one",
+        "CREATE VIEW reporting.v AS SELECT 1 AS one",
+        "CREATE SCHEMA mine",
+    ] {
+        let err = sqlx::query(statement)
+            .execute(&bi)
+            .await
+            .expect_err(statement);
+        assert_eq!(sqlstate(err), "42501", "{statement}");
+    }
+    // Tidtam's own role still creates (the next migration must).
+    sqlx::query("CREATE TABLE public.still_mine (x int)")
+        .execute(&db.pool)
+        .await
+        .expect("the owner creates");
+    login.drop(bi).await;
+}

@@ -337,8 +337,9 @@ fn ids_in_place(
     Ok(ids.column("approval_id")?.i64()?.iter().flatten().collect())
 }
 
-/// The ids a filter keeps, by SQL (row-level security applies).
-async fn sql_ids(
+/// The ids a filter keeps, by SQL (row-level security applies). The facts
+/// export narrows by the same function, so it keeps what these fields keep.
+pub(crate) async fn sql_ids(
     pool: &Db,
     fiscal_year: i32,
     rest: &ApprovalFilter,

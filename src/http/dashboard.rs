@@ -32,7 +32,7 @@ const FILES: [(&str, &str, &str); 4] = [
 
 /// The documents of `queries/`, by name: served to the dashboard, and the only
 /// ones accepted in persisted-only mode.
-pub const QUERIES: [(&str, &str); 10] = [
+pub const QUERIES: [(&str, &str); 11] = [
     (
         "first-query",
         include_str!("../../queries/first-query.graphql"),
@@ -66,6 +66,12 @@ pub const QUERIES: [(&str, &str); 10] = [
     (
         "organisation-disbursement",
         include_str!("../../queries/organisation-disbursement.graphql"),
+    ),
+    // A subscription, over /graphql/ws: registered so live dashboards work in
+    // persisted-only mode too.
+    (
+        "tracking-changed",
+        include_str!("../../queries/tracking-changed.graphql"),
     ),
 ];
 

@@ -7,31 +7,99 @@ use super::AppState;
 use crate::analytics::export::{self, Dataset, ExportFilter, Format};
 use crate::analytics::Analytics;
 use crate::auth::Access;
+use crate::budget::filter::ApprovalFilter;
 use crate::error::AppError;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The query parameters: the fields of GraphQL's `ApprovalFilter`
+/// (`fiscalYear`, `provinceCode`, `organisationCode`, `organisationKind`,
+/// `sector`, `activityType`, `fundingSource`, `goalCode`, `stage`,
+/// `amountMin`, `amountMax`, `approvedFrom`, `approvedTo`, `search`), spelled
+/// and parsed as there (enums by name, money as `"20000.00"`, dates as
+/// `30/09/2564` or ISO).
 pub struct ExportParams {
-    fiscal_year: Option<i32>,
-    province_code: Option<String>,
-    organisation_code: Option<String>,
+    filter: ApprovalFilter,
 }
+
+impl ExportParams {
+    /// Parses the parameters through the GraphQL input type itself, so that
+    /// they mean exactly what they mean in `disbursement(filter: …)`.
+    fn parse(raw: HashMap<String, String>) -> Result<ExportParams, AppError> {
+        use async_graphql::{InputType, Name, Number, Value};
+        let mut object = async_graphql::indexmap::IndexMap::new();
+        for (key, text) in raw {
+            if !FILTER_FIELDS.contains(&key.as_str()) {
+                return Err(export::bad_argument(
+                    &key,
+                    &format!("ไม่รู้จักตัวกรอง {key} (ใช้ชื่อเดียวกับ ApprovalFilter)"),
+                    &format!("unknown parameter {key}: the filters are ApprovalFilter's fields"),
+                ));
+            }
+            let value = if key == "fiscalYear" {
+                match text.trim().parse::<i64>() {
+                    Ok(n) => Value::Number(Number::from(n)),
+                    Err(_) => {
+                        return Err(export::bad_argument(
+                            "fiscalYear",
+                            "ปีงบประมาณต้องเป็นตัวเลข (พ.ศ.)",
+                            "fiscalYear must be a number (BE)",
+                        ))
+                    }
+                }
+            } else {
+                Value::String(text)
+            };
+            object.insert(Name::new(key), value);
+        }
+        let filter =
+            <ApprovalFilter as InputType>::parse(Some(Value::Object(object))).map_err(|e| {
+                let message = e.into_server_error(async_graphql::Pos::default()).message;
+                export::bad_argument(
+                    "filter",
+                    &format!("ตัวกรองไม่ถูกต้อง: {message}"),
+                    &format!("a filter parameter is not valid: {message}"),
+                )
+            })?;
+        Ok(ExportParams { filter })
+    }
+}
+
+/// The parameters accepted: `ApprovalFilter`'s fields.
+const FILTER_FIELDS: [&str; 14] = [
+    "fiscalYear",
+    "provinceCode",
+    "organisationCode",
+    "organisationKind",
+    "sector",
+    "activityType",
+    "fundingSource",
+    "goalCode",
+    "stage",
+    "amountMin",
+    "amountMax",
+    "approvedFrom",
+    "approvedTo",
+    "search",
+];
 
 /// `GET /export/{file}`.
 pub async fn export(
     State(state): State<AppState>,
     Path(file): Path<String>,
-    Query(params): Query<ExportParams>,
+    Query(raw): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
+    let params = match ExportParams::parse(raw) {
+        Ok(p) => p,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
     if let Some(format) = file.strip_prefix("emenscr.") {
         return handover(&state, format, params, &headers).await;
     }
@@ -67,7 +135,15 @@ async fn prepare(
             "the file must end in .parquet or .csv",
         ))
     })?;
-    let fiscal_year = params.fiscal_year.ok_or_else(|| {
+    let filter = params.filter;
+    if export::narrows_beyond_place(&filter) && dataset != Dataset::Facts {
+        return Err(bad(export::bad_argument(
+            "filter",
+            "ชุดข้อมูลนี้กรองได้เฉพาะปี จังหวัด และ อปท. (ตัวกรองอื่นใช้กับ facts)",
+            "this dataset takes only fiscalYear, provinceCode and organisationCode; the other filters are for facts",
+        )));
+    }
+    let fiscal_year = filter.fiscal_year.ok_or_else(|| {
         bad(AppError::validation(
             "fiscalYear",
             crate::error::codes::REQUIRED,
@@ -81,7 +157,7 @@ async fn prepare(
     let access: Access = crate::auth::authenticate(&state.pool, authorization)
         .await
         .map_err(|e| (StatusCode::UNAUTHORIZED, e))?;
-    let national = params.province_code.is_none() && params.organisation_code.is_none();
+    let national = filter.province_code.is_none() && filter.organisation_code.is_none();
     if national && !access.reads_all() {
         return Err((
             StatusCode::FORBIDDEN,
@@ -96,14 +172,22 @@ async fn prepare(
         .data::<Arc<Analytics>>()
         .cloned()
         .ok_or_else(|| (StatusCode::SERVICE_UNAVAILABLE, AppError::Timeout))?;
+    // The approvals the rest of the filter keeps, read in the caller's scope
+    // as `disbursement(filter: …)` reads them.
+    let begin = crate::auth::session::begin_statement(&access, state.limits.statement_timeout);
+    let db = crate::db::Db::new(state.pool.clone(), begin);
+    let approval_ids = export::approval_ids(&db, fiscal_year, &filter)
+        .await
+        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e))?;
     Ok((
         analytics,
         dataset,
         format,
         ExportFilter {
             fiscal_year,
-            province_code: params.province_code,
-            organisation_code: params.organisation_code,
+            province_code: filter.province_code,
+            organisation_code: filter.organisation_code,
+            approval_ids,
         },
     ))
 }
@@ -132,7 +216,18 @@ async fn handover(
     params: ExportParams,
     headers: &HeaderMap,
 ) -> Response {
-    let Some(fiscal_year) = params.fiscal_year else {
+    let filter = params.filter;
+    if export::narrows_beyond_place(&filter) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            export::bad_argument(
+                "filter",
+                "การส่งต่อ eMENSCR กรองได้เฉพาะปี จังหวัด และ อปท.",
+                "the eMENSCR hand-over takes only fiscalYear, provinceCode and organisationCode",
+            ),
+        );
+    }
+    let Some(fiscal_year) = filter.fiscal_year else {
         return error(
             StatusCode::BAD_REQUEST,
             AppError::validation(
@@ -163,7 +258,7 @@ async fn handover(
     if let Err((status, e)) = within_rate(state, &access) {
         return error(status, e);
     }
-    if params.province_code.is_none() && params.organisation_code.is_none() && !access.reads_all() {
+    if filter.province_code.is_none() && filter.organisation_code.is_none() && !access.reads_all() {
         return error(
             StatusCode::FORBIDDEN,
             AppError::Forbidden(
@@ -176,8 +271,8 @@ async fn handover(
     let records = match crate::reports::handover::records(
         &db,
         fiscal_year,
-        params.province_code.as_deref(),
-        params.organisation_code.as_deref(),
+        filter.province_code.as_deref(),
+        filter.organisation_code.as_deref(),
     )
     .await
     {
@@ -228,7 +323,8 @@ fn error(status: StatusCode, e: AppError) -> Response {
     super::graphql_http::refusal(super::graphql_http::Media::Json, status, e)
 }
 
-/// Streams the file: polars writes into a channel from a blocking thread.
+/// Streams the file: polars writes into a channel from a blocking thread
+/// (the e-LAAS history a page of organisations at a time).
 fn stream(
     analytics: Arc<Analytics>,
     dataset: Dataset,
@@ -238,21 +334,8 @@ fn stream(
 ) -> Response {
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     tokio::spawn(async move {
-        let frame = export::frame(&analytics, dataset, &filter).await;
-        let result = match frame {
-            Ok(mut df) => {
-                let sink = tx.clone();
-                analytics
-                    .run(move || {
-                        let mut out = ChannelWriter::new(sink);
-                        export::write(&mut df, format, &mut out)?;
-                        out.flush()?;
-                        Ok(())
-                    })
-                    .await
-            }
-            Err(e) => Err(e),
-        };
+        let out = ChannelWriter::new(tx.clone());
+        let result = export::write_to(&analytics, dataset, &filter, format, out).await;
         if let Err(e) = result {
             tracing::error!(error = %e, "export failed");
             let _ = tx.send(Err(std::io::Error::other("export failed"))).await;

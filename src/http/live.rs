@@ -2,25 +2,40 @@
 //! and the older `graphql-ws` protocol). The token goes in the
 //! `connection_init` payload (`{"Authorization": "Bearer …"}`), since browsers
 //! cannot set headers on a WebSocket; a bad token closes the connection.
+//!
+//! Each operation goes through the same persisted-query rule as `/graphql`
+//! (src/http/persisted.rs): in persisted-only mode a document that is not in
+//! `queries/` is refused with `PERSISTED_QUERY_REQUIRED`, so the WebSocket is
+//! no way around it.
 
+use super::persisted::Persisted;
 use super::AppState;
 use crate::auth::Access;
-use async_graphql::Data;
+use crate::graphql::TidtamSchema;
+use async_graphql::{Data, Executor, Request, Response, ServerError};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::{State, WebSocketUpgrade};
-use axum::response::Response;
+use axum::response::Response as HttpResponse;
+use futures_util::stream::{self, BoxStream, StreamExt};
+use sqlx::PgPool;
+use std::sync::Arc;
 
 /// `GET /graphql/ws` (a WebSocket upgrade).
 pub async fn websocket(
     State(state): State<AppState>,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
-) -> Response {
+) -> HttpResponse {
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
             let pool = state.pool.clone();
-            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
+            let executor = PersistedExecutor {
+                schema: state.schema.clone(),
+                pool: state.pool.clone(),
+                persisted: state.persisted.clone(),
+            };
+            GraphQLWebSocket::new(socket, executor, protocol)
                 .on_connection_init(move |payload| async move {
                     let authorization = payload
                         .get("Authorization")
@@ -36,4 +51,66 @@ pub async fn websocket(
                 })
                 .serve()
         })
+}
+
+/// The schema behind the persisted-query rule: each operation's document is
+/// resolved (from its hash) and checked before it runs.
+#[derive(Clone)]
+struct PersistedExecutor {
+    schema: TidtamSchema,
+    pool: PgPool,
+    persisted: Arc<Persisted>,
+}
+
+impl PersistedExecutor {
+    /// The request with its document, or the refusal to send instead.
+    async fn resolve(&self, mut request: Request) -> Result<Request, Response> {
+        match self.persisted.resolve(&self.pool, &mut request).await {
+            Ok(()) => Ok(request),
+            Err(e) => {
+                if let super::persisted::PersistedError::Database(db) = &e {
+                    tracing::error!(error = %db, "persisted query lookup failed");
+                }
+                let message = match &e {
+                    // Apollo's clients look for exactly this message.
+                    super::persisted::PersistedError::NotFound => {
+                        "PersistedQueryNotFound".to_string()
+                    }
+                    other => other.to_string(),
+                };
+                let mut error = ServerError::new(message, None);
+                let mut ext = async_graphql::ErrorExtensionValues::default();
+                ext.set("code", e.code());
+                error.extensions = Some(ext);
+                Err(Response::from_errors(vec![error]))
+            }
+        }
+    }
+}
+
+impl Executor for PersistedExecutor {
+    async fn execute(&self, request: Request) -> Response {
+        match self.resolve(request).await {
+            Ok(request) => self.schema.execute(request).await,
+            Err(refusal) => refusal,
+        }
+    }
+
+    fn execute_stream(
+        &self,
+        request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        let this = self.clone();
+        // The check is asynchronous (a hash may be looked up in PostgreSQL):
+        // a stream whose first step resolves, then runs the operation's own.
+        stream::once(async move {
+            match this.resolve(request).await {
+                Ok(request) => Executor::execute_stream(&this.schema, request, session_data),
+                Err(refusal) => stream::once(async move { refusal }).boxed(),
+            }
+        })
+        .flatten()
+        .boxed()
+    }
 }

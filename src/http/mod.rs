@@ -8,6 +8,7 @@ pub mod graphiql;
 pub mod graphql_http;
 pub mod live;
 pub mod persisted;
+pub mod shutdown;
 
 use crate::auth::rate::RateLimits;
 use crate::graphql::TidtamSchema;

@@ -5,12 +5,15 @@
 
 use super::frames::{column, YearFrames, SOURCES};
 use super::{scores, tracking, Analytics};
+use crate::budget::filter::ApprovalFilter;
 use crate::error::{AppError, AppResult};
 use polars::prelude::*;
 use polars_io::csv::write::CsvWriter;
 use polars_io::parquet::write::{ParquetCompression, ParquetWriter};
 use polars_io::SerWriter;
+use std::collections::HashSet;
 use std::io::Write;
+use std::sync::Arc;
 
 /// What can be exported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +72,41 @@ pub struct ExportFilter {
     pub fiscal_year: i32,
     pub province_code: Option<String>,
     pub organisation_code: Option<String>,
+    /// The facts export only: the approvals the rest of an `ApprovalFilter`
+    /// keeps (from [`approval_ids`]); `None` keeps them all.
+    pub approval_ids: Option<Arc<HashSet<i64>>>,
+}
+
+/// Whether a filter says more than the year and the place (which the frames
+/// answer by themselves).
+pub fn narrows_beyond_place(filter: &ApprovalFilter) -> bool {
+    let rest = ApprovalFilter {
+        fiscal_year: None,
+        province_code: None,
+        organisation_code: None,
+        ..filter.clone()
+    };
+    rest != ApprovalFilter::default()
+}
+
+/// The approvals of `fiscal_year` an `ApprovalFilter` keeps, by the same SQL
+/// as the `disbursement` and `rates` fields (read through `db`, so in the
+/// caller's row-level security scope); `None` when it says nothing beyond the
+/// place.
+pub async fn approval_ids(
+    db: &crate::db::Db,
+    fiscal_year: i32,
+    filter: &ApprovalFilter,
+) -> AppResult<Option<Arc<HashSet<i64>>>> {
+    if !narrows_beyond_place(filter) {
+        return Ok(None);
+    }
+    let rest = ApprovalFilter {
+        fiscal_year: None,
+        ..filter.clone()
+    };
+    let ids = super::graphql::sql_ids(db, fiscal_year, &rest).await?;
+    Ok(ids.map(Arc::new))
 }
 
 /// Builds the frame of a dataset.
@@ -115,16 +153,28 @@ fn money(name: &str, satang: impl Iterator<Item = i64>) -> PolarsResult<Column> 
         .into_column())
 }
 
-/// Keeps the rows of a province or an organisation.
-fn keep(lf: LazyFrame, f: &ExportFilter) -> LazyFrame {
+/// Keeps the rows of a province or an organisation (and, for the facts, of
+/// the approvals the rest of the filter keeps).
+fn keep(lf: LazyFrame, f: &ExportFilter) -> PolarsResult<LazyFrame> {
     let mut lf = lf;
+    if let Some(ids) = &f.approval_ids {
+        let mut ids: Vec<i64> = ids.iter().copied().collect();
+        ids.sort_unstable();
+        let kept = DataFrame::new_infer_height(vec![Column::new("approval_id".into(), ids)])?;
+        lf = lf.join(
+            kept.lazy(),
+            [col("approval_id")],
+            [col("approval_id")],
+            JoinArgs::new(JoinType::Inner),
+        );
+    }
     if let Some(p) = &f.province_code {
         lf = lf.filter(col("province_code").eq(lit(p.clone())));
     }
     if let Some(o) = &f.organisation_code {
         lf = lf.filter(col("organisation_code").eq(lit(o.clone())));
     }
-    lf
+    Ok(lf)
 }
 
 fn facts(frames: &YearFrames, f: &ExportFilter) -> PolarsResult<DataFrame> {
@@ -144,7 +194,7 @@ fn facts(frames: &YearFrames, f: &ExportFilter) -> PolarsResult<DataFrame> {
             JoinArgs::new(JoinType::Left),
         )
         .with_column(lit(frames.fiscal_year).alias("fiscal_year"));
-    let mut df = keep(joined, f).collect()?;
+    let mut df = keep(joined, f)?.collect()?;
     let mut money_columns = vec!["amount", "budget", "contract", "disbursed", "remaining"]
         .into_iter()
         .map(String::from)
@@ -276,38 +326,217 @@ struct SnapshotRow {
     remaining: i64,
 }
 
-async fn elaas_history(analytics: &Analytics, f: &ExportFilter) -> AppResult<DataFrame> {
-    let rows: Vec<SnapshotRow> = sqlx::query_as(include_str!("elaas_history.sql"))
+/// Organisations per page of the e-LAAS history: about 1,500 snapshots each
+/// nationally (12 months of every item), so a page is some 100,000 rows.
+pub const HISTORY_PAGE_ORGANISATIONS: usize = 64;
+
+/// The organisations of the e-LAAS history of a filter, in the file's order.
+async fn history_organisations(analytics: &Analytics, f: &ExportFilter) -> AppResult<Vec<String>> {
+    let codes = sqlx::query_scalar(include_str!("elaas_history_organisations.sql"))
         .bind(f.fiscal_year)
         .bind(&f.province_code)
         .bind(&f.organisation_code)
         .fetch_all(&crate::db::Db::plain(analytics.pool()))
         .await?;
+    Ok(codes)
+}
+
+/// The snapshots of every organisation of the filter.
+async fn history_rows(analytics: &Analytics, f: &ExportFilter) -> AppResult<Vec<SnapshotRow>> {
+    let rows = sqlx::query_as(include_str!("elaas_history.sql"))
+        .bind(f.fiscal_year)
+        .bind(&f.province_code)
+        .bind(&f.organisation_code)
+        .fetch_all(&crate::db::Db::plain(analytics.pool()))
+        .await?;
+    Ok(rows)
+}
+
+/// The snapshots of a page of organisations.
+async fn history_page(
+    analytics: &Analytics,
+    fiscal_year: i32,
+    codes: &[String],
+) -> AppResult<Vec<SnapshotRow>> {
+    let rows = sqlx::query_as(include_str!("elaas_history_page.sql"))
+        .bind(fiscal_year)
+        .bind(codes)
+        .fetch_all(&crate::db::Db::plain(analytics.pool()))
+        .await?;
+    Ok(rows)
+}
+
+/// The whole e-LAAS history of a filter as one frame (small scopes; the
+/// export itself goes page by page, [`write_to`]).
+async fn elaas_history(analytics: &Analytics, f: &ExportFilter) -> AppResult<DataFrame> {
+    let rows = history_rows(analytics, f).await?;
     let fiscal_year = f.fiscal_year;
     analytics
+        .run(move || history_frame(fiscal_year, &rows))
+        .await
+}
+
+fn history_frame(fiscal_year: i32, rows: &[SnapshotRow]) -> PolarsResult<DataFrame> {
+    let date = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    DataFrame::new_infer_height(vec![
+        Column::new("fiscal_year".into(), vec![fiscal_year; rows.len()]),
+        column!(rows, "organisation_code", organisation_code),
+        column!(rows, "province_code", province_code),
+        column!(rows, "item_code", item_code),
+        column!(rows, "item_name", item_name),
+        Column::new(
+            "as_of".into(),
+            rows.iter().map(|r| date(r.as_of)).collect::<Vec<_>>(),
+        ),
+        money("budget", rows.iter().map(|r| r.budget))?,
+        money("contract_amount", rows.iter().map(|r| r.contract_amount))?,
+        Column::new(
+            "contract_signed_on".into(),
+            rows.iter()
+                .map(|r| r.contract_signed_on.map(date))
+                .collect::<Vec<_>>(),
+        ),
+        money("disbursed", rows.iter().map(|r| r.disbursed))?,
+        money("remaining", rows.iter().map(|r| r.remaining))?,
+    ])
+}
+
+/// A writer shared between polars' batched writer and the export, which
+/// flushes it once the writer is finished (a batched writer keeps its own).
+struct Shared<W>(Arc<std::sync::Mutex<W>>);
+
+impl<W> Clone for Shared<W> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<W: Write> Write for Shared<W> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("export writer poisoned"))?
+            .write(data)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("export writer poisoned"))?
+            .flush()
+    }
+}
+
+/// Polars' writers that take a file in pieces (boxed: the Parquet one is large).
+enum Batched<W: Write> {
+    Parquet(Box<polars_io::parquet::write::BatchedWriter<W>>),
+    Csv(Box<polars_io::csv::write::BatchedWriter<W>>),
+}
+
+impl<W: Write> Batched<W> {
+    fn new(format: Format, schema: &Schema, mut out: W) -> PolarsResult<Self> {
+        Ok(match format {
+            Format::Parquet => Batched::Parquet(Box::new(
+                ParquetWriter::new(out)
+                    .with_compression(ParquetCompression::Zstd(None))
+                    .batched(schema)?,
+            )),
+            Format::Csv => {
+                out.write_all("\u{feff}".as_bytes())?;
+                Batched::Csv(Box::new(
+                    CsvWriter::new(out).include_header(true).batched(schema)?,
+                ))
+            }
+        })
+    }
+
+    fn write(&mut self, df: &DataFrame) -> PolarsResult<()> {
+        match self {
+            Batched::Parquet(w) => w.write_batch(df),
+            Batched::Csv(w) => w.write_batch(df),
+        }
+    }
+
+    fn finish(&mut self) -> PolarsResult<()> {
+        match self {
+            Batched::Parquet(w) => w.finish().map(|_| ()),
+            Batched::Csv(w) => w.finish(),
+        }
+    }
+}
+
+/// Writes a dataset to `out` and returns its rows. The e-LAAS history (11.7
+/// million snapshots nationally) goes [`HISTORY_PAGE_ORGANISATIONS`]
+/// organisations at a time: each page is read, written as a Parquet row group
+/// or a run of CSV lines, and dropped, so memory stays that of one page; the
+/// other datasets are written from their frame.
+pub async fn write_to<W: Write + Send + 'static>(
+    analytics: &Analytics,
+    dataset: Dataset,
+    filter: &ExportFilter,
+    format: Format,
+    out: W,
+) -> AppResult<usize> {
+    write_paged(
+        analytics,
+        dataset,
+        filter,
+        format,
+        out,
+        HISTORY_PAGE_ORGANISATIONS,
+    )
+    .await
+}
+
+/// [`write_to`] with a page size of the caller's choosing (tests use 1).
+pub async fn write_paged<W: Write + Send + 'static>(
+    analytics: &Analytics,
+    dataset: Dataset,
+    filter: &ExportFilter,
+    format: Format,
+    out: W,
+    page_organisations: usize,
+) -> AppResult<usize> {
+    let shared = Shared(Arc::new(std::sync::Mutex::new(out)));
+    if dataset != Dataset::ElaasHistory {
+        let mut df = frame(analytics, dataset, filter).await?;
+        let mut out = shared;
+        return analytics
+            .run(move || {
+                write(&mut df, format, &mut out)?;
+                out.flush()?;
+                Ok(df.height())
+            })
+            .await;
+    }
+    let codes = history_organisations(analytics, filter).await?;
+    let fiscal_year = filter.fiscal_year;
+    let sink = shared.clone();
+    let mut writer = analytics
         .run(move || {
-            let date = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
-            DataFrame::new_infer_height(vec![
-                Column::new("fiscal_year".into(), vec![fiscal_year; rows.len()]),
-                column!(rows, "organisation_code", organisation_code),
-                column!(rows, "province_code", province_code),
-                column!(rows, "item_code", item_code),
-                column!(rows, "item_name", item_name),
-                Column::new(
-                    "as_of".into(),
-                    rows.iter().map(|r| date(r.as_of)).collect::<Vec<_>>(),
-                ),
-                money("budget", rows.iter().map(|r| r.budget))?,
-                money("contract_amount", rows.iter().map(|r| r.contract_amount))?,
-                Column::new(
-                    "contract_signed_on".into(),
-                    rows.iter()
-                        .map(|r| r.contract_signed_on.map(date))
-                        .collect::<Vec<_>>(),
-                ),
-                money("disbursed", rows.iter().map(|r| r.disbursed))?,
-                money("remaining", rows.iter().map(|r| r.remaining))?,
-            ])
+            let schema = history_frame(fiscal_year, &[])?.schema().as_ref().clone();
+            Batched::new(format, &schema, sink)
+        })
+        .await?;
+    let mut rows = 0;
+    for page in codes.chunks(page_organisations.max(1)) {
+        let snapshots = history_page(analytics, fiscal_year, page).await?;
+        rows += snapshots.len();
+        // The writer moves onto the blocking thread and back for each page.
+        writer = analytics
+            .run(move || {
+                writer.write(&history_frame(fiscal_year, &snapshots)?)?;
+                Ok(writer)
+            })
+            .await?;
+    }
+    let mut out = shared;
+    analytics
+        .run(move || {
+            writer.finish()?;
+            drop(writer);
+            out.flush()?;
+            Ok(rows)
         })
         .await
 }
