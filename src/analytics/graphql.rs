@@ -521,7 +521,7 @@ impl AnalyticsQuery {
 }
 
 async fn read_weights(pool: &Db) -> Result<Vec<ScoreWeight>, sqlx::Error> {
-    let rows: Vec<(String, f64)> = sqlx::query_as(include_str!("sql/weights.sql"))
+    let rows: Vec<(String, f64)> = crate::db::query_as(include_str!("sql/weights.sql"))
         .fetch_all(pool)
         .await?;
     Ok(rows
@@ -695,17 +695,18 @@ impl AnalyticsMutation {
         v.finish().gql()?;
         let mut tx = crate::audit::begin(ctx).await?;
         for w in &weights {
-            sqlx::query("UPDATE score_weights SET weight = $2 WHERE component = $1")
+            crate::db::query("UPDATE score_weights SET weight = $2 WHERE component = $1")
                 .bind(&w.component)
                 .bind(w.weight)
                 .execute(&mut *tx)
                 .await
                 .gql()?;
         }
-        let positive: bool = sqlx::query_scalar("SELECT bool_or(weight > 0) FROM score_weights")
-            .fetch_one(&mut *tx)
-            .await
-            .gql()?;
+        let positive: bool =
+            crate::db::query_scalar("SELECT bool_or(weight > 0) FROM score_weights")
+                .fetch_one(&mut *tx)
+                .await
+                .gql()?;
         if !positive {
             return Err(AppError::validation(
                 "weights",

@@ -104,10 +104,11 @@ impl Persisted {
         }
         // In a transaction: safe behind PgBouncer in transaction mode.
         let mut tx = pool.begin().await?;
-        let found = sqlx::query_scalar("SELECT query FROM persisted_queries WHERE sha256 = $1")
-            .bind(hash)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let found =
+            crate::db::query_scalar("SELECT query FROM persisted_queries WHERE sha256 = $1")
+                .bind(hash)
+                .fetch_optional(&mut *tx)
+                .await?;
         tx.commit().await?;
         found.ok_or(PersistedError::NotFound)
     }
@@ -134,7 +135,7 @@ fn hash_of(request: &Request) -> Result<Option<String>, PersistedError> {
 
 async fn store(pool: &PgPool, hash: &str, query: &str) -> Result<(), PersistedError> {
     let mut tx = pool.begin().await?;
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO persisted_queries (sha256, query) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
     .bind(hash)

@@ -277,7 +277,7 @@ struct SnapshotRow {
 }
 
 async fn elaas_history(analytics: &Analytics, f: &ExportFilter) -> AppResult<DataFrame> {
-    let rows: Vec<SnapshotRow> = sqlx::query_as(include_str!("elaas_history.sql"))
+    let rows: Vec<SnapshotRow> = crate::db::query_as(include_str!("elaas_history.sql"))
         .bind(f.fiscal_year)
         .bind(&f.province_code)
         .bind(&f.organisation_code)
