@@ -144,9 +144,15 @@ impl Replicas {
             .collect()
     }
 
-    /// The primary's current WAL position, after a caller's write.
+    /// The primary's current WAL position, after a caller's write. Bounded
+    /// by a second: while the primary is down, the pool would wait for its
+    /// acquire timeout, and a failed mutation's answer with it.
     pub async fn primary_lsn(&self) -> Option<u64> {
-        lsn(&self.primary, "SELECT pg_current_wal_lsn()::text").await
+        let current = lsn(&self.primary, "SELECT pg_current_wal_lsn()::text");
+        tokio::time::timeout(Duration::from_secs(1), current)
+            .await
+            .ok()
+            .flatten()
     }
 
     /// Starts the watcher.
