@@ -122,14 +122,19 @@ impl Analytics {
         fiscal_year: i32,
         min_lsn: Option<u64>,
     ) -> AppResult<Arc<YearFrames>> {
-        if let Some((index, replica)) = self.replicas.get().and_then(|r| r.pick(min_lsn)) {
-            match self.frames_from(&replica, fiscal_year).await {
-                Err(FramesFrom::Unavailable(e)) => {
-                    if let Some(r) = self.replicas.get() {
-                        r.mark_down(index, &e);
-                    }
+        if let Some(replicas) = self.replicas.get() {
+            if let Some((index, replica)) = replicas.pick(min_lsn) {
+                // A replica that goes away while the load waits for it is
+                // left for the primary (see `Replicas::gone`).
+                let attempt = tokio::select! {
+                    done = self.frames_from(&replica, fiscal_year) => Some(done),
+                    () = replicas.gone(index) => None,
+                };
+                match attempt {
+                    Some(Err(FramesFrom::Unavailable(e))) => replicas.mark_down(index, &e),
+                    Some(done) => return done.map_err(FramesFrom::into_app),
+                    None => replicas.count_fallback(),
                 }
-                done => return done.map_err(FramesFrom::into_app),
             }
         }
         let pool = self.pool.clone();

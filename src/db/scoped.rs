@@ -152,14 +152,24 @@ impl Db {
     /// Runs one statement as a read: on the replica, or on the primary when
     /// the replica fails, whether at `BEGIN` or mid-way (stopped, restarted,
     /// PgBouncer dropping the server: 57P01, 08xxx, I/O); the replica is then
-    /// skipped until the watcher sees it again. A read changes nothing, so
+    /// skipped until the watcher sees it again; or the watcher sees the
+    /// replica go while the read waits for it. A read changes nothing, so
     /// running it again on the primary is safe and the caller never sees
     /// the replica's failure.
     async fn read(&self, query: Again<'_>) -> Result<Rows, sqlx::Error> {
         if let Some(read) = &self.read {
-            match run(&read.pool, &self.begin, query.again()).await {
-                Err(e) if crate::error::unavailable(&e) => read.replicas.mark_down(read.index, &e),
-                done => return done,
+            // Dropping the replica's attempt is safe: a read changes nothing,
+            // and sqlx closes a connection dropped mid-statement.
+            let attempt = tokio::select! {
+                done = run(&read.pool, &self.begin, query.again()) => Some(done),
+                () = read.replicas.gone(read.index) => None,
+            };
+            match attempt {
+                Some(Err(e)) if crate::error::unavailable(&e) => {
+                    read.replicas.mark_down(read.index, &e)
+                }
+                Some(done) => return done,
+                None => read.replicas.count_fallback(),
             }
         }
         match run(&self.pool, &self.begin, query.again()).await {

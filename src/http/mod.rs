@@ -133,14 +133,19 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     }
     let mut answer = (StatusCode::SERVICE_UNAVAILABLE, "database unavailable");
     for pool in pools {
-        match migrated(&pool).await {
-            Ok(true) => return (StatusCode::OK, "ready"),
-            Ok(false) => answer = (StatusCode::SERVICE_UNAVAILABLE, "migrations pending"),
-            Err(e) => tracing::warn!(error = %e, "readiness check failed"),
+        // Bounded: PgBouncer queues a client whose server refuses connections.
+        match tokio::time::timeout(READY_PROBE, migrated(&pool)).await {
+            Ok(Ok(true)) => return (StatusCode::OK, "ready"),
+            Ok(Ok(false)) => answer = (StatusCode::SERVICE_UNAVAILABLE, "migrations pending"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "readiness check failed"),
+            Err(_) => tracing::warn!("readiness check timed out"),
         }
     }
     answer
 }
+
+/// How long readiness waits for one database.
+const READY_PROBE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Whether every migration this binary knows is applied in `pool`'s database.
 async fn migrated(pool: &sqlx::PgPool) -> Result<bool, sqlx::Error> {
