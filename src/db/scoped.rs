@@ -159,7 +159,8 @@ impl Db {
     async fn read(&self, query: Again<'_>) -> Result<Rows, sqlx::Error> {
         if let Some(read) = &self.read {
             // Dropping the replica's attempt is safe: a read changes nothing,
-            // and sqlx closes a connection dropped mid-statement.
+            // and sqlx rolls back and tests (or closes) a connection dropped
+            // mid-statement before the pool hands it out again.
             let attempt = tokio::select! {
                 done = run(&read.pool, &self.begin, query.again()) => Some(done),
                 () = read.replicas.gone(read.index) => None,
