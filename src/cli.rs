@@ -567,6 +567,10 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
     analytics.listen_via(direct.clone());
     let schema = graphql::build_schema_with(Some(pool.clone()), Some(analytics));
     let mut state = http::AppState::new(schema, pool.clone());
+    let persisted = http::persisted::Persisted::new(args.persisted_only);
+    if !replicas.is_empty() {
+        persisted.read_from(replicas.clone());
+    }
     state.replicas = (!replicas.is_empty()).then_some(replicas);
     state.pgbouncer = args.pgbouncer;
     state.limits = std::sync::Arc::new(http::ServerLimits {
@@ -575,7 +579,7 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
         statement_timeout: std::time::Duration::from_secs(args.statement_timeout.max(1)),
         max_json_body: args.max_json_body,
     });
-    state.persisted = std::sync::Arc::new(http::persisted::Persisted::new(args.persisted_only));
+    state.persisted = std::sync::Arc::new(persisted);
     let draining = state.draining.clone();
     let app = http::router(state);
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -395,14 +395,19 @@ async fn metrics_count_operations_and_readiness_is_separate_from_liveness() {
         .send()
         .await
         .unwrap();
-    let text = client
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let response = client.get(format!("{base}/metrics")).send().await.unwrap();
+    // prometheus-client writes OpenMetrics (a counter's TYPE names the
+    // family, its sample ends in _total), so that is the type announced,
+    // and the text ends with one `# EOF`.
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    );
+    let text = response.text().await.unwrap();
+    assert!(
+        text.ends_with("# EOF\n") && text.matches("# EOF").count() == 1,
+        "{text}"
+    );
     assert!(
         text.contains(r#"tidtam_graphql_requests_total{operation="Provinces",outcome="ok"} 3"#),
         "{text}"

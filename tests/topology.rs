@@ -207,10 +207,8 @@ impl Topology {
                  auth_file = {users}\n\
                  pool_mode = transaction\n\
                  max_client_conn = 200\n\
-                 default_pool_size = 10\n\
+                 default_pool_size = 2\n\
                  ignore_startup_parameters = extra_float_digits,options,search_path\n\
-                 server_reset_query = DISCARD ALL\n\
-                 server_reset_query_always = 1\n\
                  logfile = {log}\n",
                 p = self.primary,
                 r = self.replica,
@@ -429,8 +427,8 @@ async fn aerobic(base: &str, min_lsn: Option<&str>) -> (String, i64, String) {
     )
 }
 
-async fn completed(base: &str) -> i64 {
-    let a = post(base, None, None, COMPLETED, json!({})).await;
+async fn completed(base: &str, min_lsn: Option<&str>) -> i64 {
+    let a = post(base, None, min_lsn, COMPLETED, json!({})).await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert!(a.body.get("errors").is_none(), "{}", a.body);
     a.body["data"]["monitoringReport"]["provinceTotals"]["completed"]
@@ -453,17 +451,78 @@ async fn sign_in(base: &str, username: &str) -> String {
         .to_string()
 }
 
+/// `tidtam_replica_fallbacks_total` on `/metrics`: reads that had to leave
+/// a failed replica for the primary.
+async fn fallbacks(base: &str) -> u64 {
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .expect("/metrics answers")
+        .text()
+        .await
+        .expect("/metrics text");
+    text.lines()
+        .find_map(|l| l.strip_prefix("tidtam_replica_fallbacks_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no tidtam_replica_fallbacks_total in {text}"))
+}
+
+/// Readers that keep reading (GraphQL rows and the analytics aggregate, on
+/// both servers) until stopped; each failed read is kept with its answer.
+struct Readers {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    tasks: Vec<tokio::task::JoinHandle<(u32, Vec<String>)>>,
+}
+
+impl Readers {
+    fn start(bases: &[String; 2]) -> Readers {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let tasks = (0..4)
+            .map(|i| {
+                let base = bases[i % 2].clone();
+                let stop = stop.clone();
+                tokio::spawn(async move {
+                    let (mut reads, mut failed) = (0, Vec::new());
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let query = if i < 2 { REPORT } else { COMPLETED };
+                        let a = post(&base, None, None, query, json!({})).await;
+                        reads += 1;
+                        if a.status != 200 || a.body.get("errors").is_some() {
+                            failed.push(format!("{base}: {} {}", a.status, a.body));
+                        }
+                    }
+                    (reads, failed)
+                })
+            })
+            .collect();
+        Readers { stop, tasks }
+    }
+
+    /// Stops the readers; how many reads they made, and the failed ones.
+    async fn finish(self) -> (u32, Vec<String>) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut all = (0, Vec::new());
+        for task in self.tasks {
+            let (reads, failed) = task.await.expect("a reader");
+            all.0 += reads;
+            all.1.extend(failed);
+        }
+        all
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_on_a_primary_a_replica_and_pgbouncer_survive_failures() {
     let Some((t, [one, two])) = two_servers().await else {
         return;
     };
+    let audit_count = || t.sql(t.primary, "tidtam", "SELECT count(*) FROM audit_log");
 
     // 1. A mutation on one server, read on the other through the replica.
-    let before = completed(&two).await;
+    let before = completed(&two, None).await;
     let token = sign_in(&one, "approver.hadyai").await;
     let (id, version, status) = aerobic(&one, None).await;
     assert_eq!(status, "SUBMITTED");
+    let audit_before_first = audit_count();
     let done = post(
         &one,
         Some(&token),
@@ -473,41 +532,68 @@ async fn two_servers_on_a_primary_a_replica_and_pgbouncer_survive_failures() {
     )
     .await;
     assert!(done.body.get("errors").is_none(), "{}", done.body);
+    // The audit rows one completeReport writes, to count the retried one below.
+    let audit_per_complete: i64 =
+        audit_count().parse::<i64>().unwrap() - audit_before_first.parse::<i64>().unwrap();
+    assert!(audit_per_complete > 0, "a mutation is audited");
     let lsn = done
         .lsn
         .clone()
         .expect("the mutation's LSN for read-your-writes");
+    // Read-your-writes for the aggregate too: the caller's own server, at
+    // once, with the LSN its mutation answered.
+    assert_eq!(
+        completed(&one, Some(&lsn)).await,
+        before + 1,
+        "monitoringReport right after the caller's own mutation"
+    );
     let (_, _, seen) = aerobic(&two, Some(&lsn)).await;
     assert_eq!(
         seen, "COMPLETED",
         "the other server reads the caller's write at once"
     );
+    // The other server's frames: rebuilt on the notification, from the
+    // replica once it has replayed the commit, else from the primary.
     wait_for(
-        Duration::from_secs(20),
+        Duration::from_secs(3),
         "monitoringReport on the other server",
-        async || completed(&two).await == before + 1,
+        async || completed(&two, None).await == before + 1,
     )
     .await;
 
-    // 2. The replica stopped: every read still answers, from the primary.
+    // 2. The replica stopped while reads run: every read still answers,
+    //    from the primary, and a log line and the counter say so.
+    let fallbacks_before = fallbacks(&one).await + fallbacks(&two).await;
+    let readers = Readers::start(&[one.clone(), two.clone()]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
     t.pg_ctl("replica", "stop");
-    for _ in 0..10 {
-        for base in [&one, &two] {
-            let a = post(base, None, None, REPORT, json!({})).await;
-            assert_eq!(a.status, 200);
-            assert!(
-                a.body.get("errors").is_none(),
-                "a read failed with the replica down: {}",
-                a.body
-            );
-        }
-    }
     wait_for(
         Duration::from_secs(10),
         "the metric to say the replica is out",
-        async || replica_in_use(&two).await == Some(false),
+        async || {
+            replica_in_use(&one).await == Some(false) && replica_in_use(&two).await == Some(false)
+        },
     )
     .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (reads, failed) = readers.finish().await;
+    assert!(reads > 20, "the readers kept reading: {reads}");
+    assert!(
+        failed.is_empty(),
+        "reads failed with the replica stopped: {failed:#?}"
+    );
+    assert!(
+        fallbacks(&one).await + fallbacks(&two).await > fallbacks_before,
+        "tidtam_replica_fallbacks_total rises"
+    );
+    for base in [&one, &two] {
+        let port = base.rsplit(':').next().unwrap();
+        let log = std::fs::read_to_string(t.dir.join(format!("tidtam-{port}.log"))).unwrap();
+        assert!(
+            log.contains("reading from the primary"),
+            "server {port} logs that it reads from the primary: {log}"
+        );
+    }
     t.pg_ctl("replica", "start");
     wait_for(
         Duration::from_secs(30),
@@ -548,43 +634,98 @@ async fn two_servers_on_a_primary_a_replica_and_pgbouncer_survive_failures() {
     )
     .await;
 
-    // 4. The primary restarts: reads go on from the replica; a mutation in
-    //    the gap fails with a retryable code and writes nothing; afterwards
-    //    the servers reconnect by themselves.
+    // 4. The primary restarts with a mutation in flight: the mutation waits
+    //    for a row lock held by another session when the primary stops; it
+    //    fails with a retryable code and writes nothing; reads go on from
+    //    the replica meanwhile and the servers stay ready; afterwards they
+    //    reconnect by themselves and the retried mutation is written once.
     let (id, version, _) = aerobic(&one, None).await;
-    let audit_before = t.sql(t.primary, "tidtam", "SELECT count(*) FROM audit_log");
-    t.pg_ctl("primary", "stop");
-    for base in [&one, &two] {
-        let a = post(base, None, None, REPORT, json!({})).await;
-        assert_eq!(a.status, 200);
-        assert!(
-            a.body.get("errors").is_none(),
-            "a read failed with the primary down: {}",
-            a.body
-        );
+    let audit_before = audit_count();
+    let mut locker = Command::new(t.bin.join("psql"))
+        .args(["-h", "127.0.0.1", "-p", &t.primary.to_string()])
+        .args(["-U", "postgres", "-d", "tidtam", "-Atq"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("psql");
+    {
+        use std::io::Write;
+        let stdin = locker.stdin.as_mut().expect("psql's stdin");
+        stdin
+            .write_all(
+                b"BEGIN;\nSELECT id FROM project_reports WHERE latitude IS NOT NULL FOR UPDATE;\n",
+            )
+            .unwrap();
+        stdin.flush().unwrap();
     }
-    let failed = post(
-        &one,
-        Some(&token),
-        None,
-        COMPLETE,
-        json!({"input": {"id": id, "version": version, "completedOn": "30/09/2564", "summary": "ระหว่างเริ่มระบบใหม่"}}),
-    )
-    .await;
+    wait_until(Duration::from_secs(10), || {
+        t.sql(
+            t.primary,
+            "tidtam",
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE state = 'idle in transaction' AND query LIKE '%FOR UPDATE%'",
+        ) != "0"
+    });
+    let in_flight = {
+        let (one, token, id) = (one.clone(), token.clone(), id.clone());
+        tokio::spawn(async move {
+            post(
+                &one,
+                Some(&token),
+                None,
+                COMPLETE,
+                json!({"input": {"id": id, "version": version, "completedOn": "30/09/2564", "summary": "ระหว่างเริ่มระบบใหม่"}}),
+            )
+            .await
+        })
+    };
+    wait_until(Duration::from_secs(10), || {
+        t.sql(
+            t.primary,
+            "tidtam",
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
+        ) != "0"
+    });
+    let readers = Readers::start(&[one.clone(), two.clone()]);
+    t.pg_ctl("primary", "stop");
+    let failed = in_flight.await.expect("the mutation's task");
+    let _ = locker.kill();
+    let _ = locker.wait();
     assert_eq!(
         failed.body["errors"][0]["extensions"]["code"], "DATABASE_UNAVAILABLE",
         "{}",
         failed.body
     );
     assert_eq!(failed.body["errors"][0]["extensions"]["retryable"], true);
+    for base in [&one, &two] {
+        let ready = reqwest::get(format!("{base}/readyz")).await.unwrap();
+        assert_eq!(
+            ready.status(),
+            200,
+            "ready to serve reads with the primary down"
+        );
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (reads, failed_reads) = readers.finish().await;
+    assert!(reads > 10, "the readers kept reading: {reads}");
+    assert!(
+        failed_reads.is_empty(),
+        "reads failed with the primary down: {failed_reads:#?}"
+    );
     t.pg_ctl("primary", "start");
+    assert_eq!(audit_count(), audit_before, "nothing half-written");
     assert_eq!(
-        t.sql(t.primary, "tidtam", "SELECT count(*) FROM audit_log"),
-        audit_before,
-        "nothing half-written"
+        t.sql(
+            t.primary,
+            "tidtam",
+            "SELECT status || ' ' || version FROM project_reports WHERE latitude IS NOT NULL",
+        ),
+        format!("submitted {version}"),
+        "the report as it was before the failed mutation"
     );
     let mut retried = Value::Null;
-    wait_for(Duration::from_secs(30), "a mutation after the restart", async || {
+    wait_for(Duration::from_secs(40), "a mutation after the restart", async || {
         let a = post(
             &one,
             Some(&token),
@@ -594,6 +735,9 @@ async fn two_servers_on_a_primary_a_replica_and_pgbouncer_survive_failures() {
         )
         .await;
         retried = a.body.clone();
+        if let Some(code) = a.body["errors"][0]["extensions"]["code"].as_str() {
+            assert_eq!(code, "DATABASE_UNAVAILABLE", "only a retryable failure: {}", a.body);
+        }
         a.body.get("errors").is_none()
     })
     .await;
@@ -601,9 +745,14 @@ async fn two_servers_on_a_primary_a_replica_and_pgbouncer_survive_failures() {
     let stored = t.sql(
         t.primary,
         "tidtam",
-        "SELECT status || ' ' || summary FROM project_reports WHERE latitude IS NOT NULL",
+        "SELECT status || ' ' || version || ' ' || summary FROM project_reports WHERE latitude IS NOT NULL",
     );
-    assert_eq!(stored, "completed หลังเริ่มระบบใหม่");
+    assert_eq!(stored, format!("completed {} หลังเริ่มระบบใหม่", version + 1));
+    assert_eq!(
+        audit_count().parse::<i64>().unwrap() - audit_before.parse::<i64>().unwrap(),
+        audit_per_complete,
+        "the retried mutation written exactly once"
+    );
 }
 
 /// Runs wrk against `bases` at once (connections split between them) and

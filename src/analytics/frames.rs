@@ -92,37 +92,39 @@ pub async fn load(pool: &PgPool, fiscal_year: i32) -> Result<YearFrames, FrameEr
     let mut tx = pool
         .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .await?;
-    let version: i64 = sqlx::query_scalar("SELECT version FROM data_version")
+    let version: i64 = crate::db::query_scalar("SELECT version FROM data_version")
         .fetch_one(&mut *tx)
         .await?;
-    let facts: Vec<FactRow> = sqlx::query_as(include_str!("sql/facts.sql"))
+    let facts: Vec<FactRow> = crate::db::query_as(include_str!("sql/facts.sql"))
         .bind(fiscal_year)
         .fetch_all(&mut *tx)
         .await?;
-    let orgs: Vec<OrganisationRow> = sqlx::query_as(include_str!("sql/organisations.sql"))
+    let orgs: Vec<OrganisationRow> = crate::db::query_as(include_str!("sql/organisations.sql"))
         .bind(fiscal_year)
         .fetch_all(&mut *tx)
         .await?;
-    let counts: Vec<(i64, i32, i64)> = sqlx::query_as(include_str!("sql/plan_counts.sql"))
+    let counts: Vec<(i64, i32, i64)> = crate::db::query_as(include_str!("sql/plan_counts.sql"))
         .bind(fiscal_year)
         .fetch_all(&mut *tx)
         .await?;
-    let snapshots: Vec<(i64, i32, i64, i64)> = sqlx::query_as(include_str!("sql/snapshots.sql"))
-        .bind(fiscal_year)
+    let snapshots: Vec<(i64, i32, i64, i64)> =
+        crate::db::query_as(include_str!("sql/snapshots.sql"))
+            .bind(fiscal_year)
+            .fetch_all(&mut *tx)
+            .await?;
+    let weights: Vec<(String, f64)> = crate::db::query_as(include_str!("sql/weights.sql"))
         .fetch_all(&mut *tx)
         .await?;
-    let weights: Vec<(String, f64)> = sqlx::query_as(include_str!("sql/weights.sql"))
-        .fetch_all(&mut *tx)
-        .await?;
-    let has_report_deadline: bool = sqlx::query_scalar(
+    let has_report_deadline: bool = crate::db::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM reporting_deadlines WHERE fiscal_year = $1 AND stage = 'report_submission')",
     )
     .bind(fiscal_year)
     .fetch_one(&mut *tx)
     .await?;
-    let provinces: Vec<(String, String)> = sqlx::query_as("SELECT code, name_th FROM provinces")
-        .fetch_all(&mut *tx)
-        .await?;
+    let provinces: Vec<(String, String)> =
+        crate::db::query_as("SELECT code, name_th FROM provinces")
+            .fetch_all(&mut *tx)
+            .await?;
     tx.commit().await?;
     Ok(YearFrames {
         fiscal_year,

@@ -31,6 +31,10 @@ use tokio::sync::{watch, Mutex, Semaphore};
 /// Channel of the data-change notifications.
 pub const CHANNEL: &str = "tidtam_data_changed";
 
+/// How long a rebuild after a notification waits for a replica to replay
+/// the notified commit before loading from the primary.
+const REPLAY_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// The frame cache and the gate to the polars pool.
 pub struct Analytics {
     pool: PgPool,
@@ -107,19 +111,60 @@ impl Analytics {
     /// frames are never stamped newer than their contents; a replica that
     /// fails is skipped and the primary used.
     pub async fn frames(&self, fiscal_year: i32) -> AppResult<Arc<YearFrames>> {
-        if let Some((index, replica)) = self.replicas.get().and_then(|r| r.pick(None)) {
-            match self.frames_from(&replica, fiscal_year).await {
-                Err(FramesFrom::Unavailable(e)) => {
-                    if let Some(r) = self.replicas.get() {
-                        r.mark_down(index, &e);
-                    }
+        self.frames_after(fiscal_year, None).await
+    }
+
+    /// The frames of `fiscal_year` as of at least `min_lsn` (the caller's
+    /// own last write, read-your-writes): from a replica that has replayed
+    /// it, else from the primary.
+    pub async fn frames_after(
+        &self,
+        fiscal_year: i32,
+        min_lsn: Option<u64>,
+    ) -> AppResult<Arc<YearFrames>> {
+        if let Some(replicas) = self.replicas.get() {
+            if let Some((index, replica)) = replicas.pick(min_lsn) {
+                // A replica that goes away while the load waits for it is
+                // left for the primary (see `Replicas::gone`).
+                let attempt = tokio::select! {
+                    done = self.frames_from(&replica, fiscal_year) => Some(done),
+                    () = replicas.gone(index) => None,
+                };
+                match attempt {
+                    Some(Err(FramesFrom::Unavailable(e))) => replicas.mark_down(index, &e),
+                    Some(done) => return done.map_err(FramesFrom::into_app),
+                    None => replicas.count_fallback(),
                 }
-                done => return done.map_err(FramesFrom::into_app),
             }
         }
         let pool = self.pool.clone();
         self.frames_from(&pool, fiscal_year)
             .await
+            .map_err(FramesFrom::into_app)
+    }
+
+    /// Rebuilds the frames of `fiscal_year` to at least data version
+    /// `version` (a notification's). The notification comes from the
+    /// primary as it commits; a replica may not have replayed that commit
+    /// yet, and frames rebuilt there would stay old until the next write.
+    /// So the replica is given a moment ([`REPLAY_WAIT`]), then the primary,
+    /// which has the commit, is asked.
+    async fn rebuild(&self, fiscal_year: i32, version: Option<i64>) -> AppResult<()> {
+        let start = std::time::Instant::now();
+        loop {
+            let built = self.frames(fiscal_year).await?;
+            if version.is_none_or(|v| built.version >= v) {
+                return Ok(());
+            }
+            if self.replicas.get().is_none() || start.elapsed() >= REPLAY_WAIT {
+                break;
+            }
+            tokio::time::sleep(REPLAY_WAIT / 10).await;
+        }
+        let pool = self.pool.clone();
+        self.frames_from(&pool, fiscal_year)
+            .await
+            .map(|_| ())
             .map_err(FramesFrom::into_app)
     }
 
@@ -204,7 +249,7 @@ impl Analytics {
             };
             let cached: Vec<i32> = self.years.lock().await.keys().copied().collect();
             for year in cached {
-                if let Err(e) = self.frames(year).await {
+                if let Err(e) = self.rebuild(year, version).await {
                     tracing::warn!(error = %e, year, "rebuilding analytics frames failed");
                 }
             }

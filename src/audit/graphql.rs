@@ -102,7 +102,7 @@ impl Loader<(Audited, i64)> for HistoryLoader {
         let mut out: HashMap<(Audited, i64), Vec<AuditEntry>> =
             keys.iter().map(|k| (*k, Vec::new())).collect();
         for (table, ids) in by_table {
-            let rows: Vec<AuditEntry> = sqlx::query_as(include_str!("sql/by_row.sql"))
+            let rows: Vec<AuditEntry> = crate::db::query_as(include_str!("sql/by_row.sql"))
                 .bind(table.table())
                 .bind(&ids)
                 .fetch_all(&self.0)

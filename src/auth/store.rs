@@ -38,10 +38,11 @@ struct AccountWithHash {
 pub async fn account_by_token(pool: &PgPool, secret: &str) -> AppResult<Option<(Account, i64)>> {
     // In a transaction: safe behind PgBouncer in transaction mode.
     let mut tx = pool.begin().await?;
-    let found: Option<AccountWithToken> = sqlx::query_as(include_str!("sql/account_by_token.sql"))
-        .bind(token::digest(secret))
-        .fetch_optional(&mut *tx)
-        .await?;
+    let found: Option<AccountWithToken> =
+        crate::db::query_as(include_str!("sql/account_by_token.sql"))
+            .bind(token::digest(secret))
+            .fetch_optional(&mut *tx)
+            .await?;
     tx.commit().await?;
     Ok(found.map(|f| (f.account, f.token_id)))
 }
@@ -53,7 +54,7 @@ pub async fn check_password(
     given: &str,
 ) -> AppResult<Option<Account>> {
     let found: Option<AccountWithHash> =
-        sqlx::query_as(include_str!("sql/account_for_sign_in.sql"))
+        crate::db::query_as(include_str!("sql/account_for_sign_in.sql"))
             .bind(username.trim().to_lowercase())
             .fetch_optional(&Db::plain(pool))
             .await?;
@@ -88,7 +89,7 @@ pub async fn add_account(db: impl PgExecutor<'_>, new: NewAccount<'_>) -> AppRes
         Some(p) => Some(password::hash_blocking(p.to_string()).await?),
         None => None,
     };
-    let inserted = sqlx::query_as(include_str!("sql/insert_account.sql"))
+    let inserted = crate::db::query_as(include_str!("sql/insert_account.sql"))
         .bind(new.username.trim().to_lowercase())
         .bind(new.display_name.trim())
         .bind(hash)
@@ -167,10 +168,12 @@ fn account_error(e: sqlx::Error, new: &NewAccount<'_>) -> AppError {
 
 /// The account of a username.
 pub async fn account_by_username(pool: &PgPool, username: &str) -> AppResult<Option<Account>> {
-    Ok(sqlx::query_as(include_str!("sql/account_by_username.sql"))
-        .bind(username.trim().to_lowercase())
-        .fetch_optional(&Db::plain(pool))
-        .await?)
+    Ok(
+        crate::db::query_as(include_str!("sql/account_by_username.sql"))
+            .bind(username.trim().to_lowercase())
+            .fetch_optional(&Db::plain(pool))
+            .await?,
+    )
 }
 
 /// Creates a token for an account; returns the secret (shown once) and its
@@ -192,7 +195,7 @@ pub async fn create_token(
         ));
     }
     let secret = token::generate();
-    let info = sqlx::query_as(include_str!("sql/insert_token.sql"))
+    let info = crate::db::query_as(include_str!("sql/insert_token.sql"))
         .bind(account_id)
         .bind(kind)
         .bind(name.trim())
@@ -211,7 +214,7 @@ pub async fn revoke_token(
     account_id: i64,
     any: bool,
 ) -> AppResult<TokenInfo> {
-    sqlx::query_as(include_str!("sql/revoke_token.sql"))
+    crate::db::query_as(include_str!("sql/revoke_token.sql"))
         .bind(id)
         .bind(account_id)
         .bind(any)
@@ -227,18 +230,20 @@ pub async fn tokens_of(
     after: i64,
     limit: i64,
 ) -> AppResult<Vec<TokenInfo>> {
-    Ok(sqlx::query_as(include_str!("sql/tokens_of_account.sql"))
-        .bind(account_id)
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&Db::plain(pool))
-        .await?)
+    Ok(
+        crate::db::query_as(include_str!("sql/tokens_of_account.sql"))
+            .bind(account_id)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&Db::plain(pool))
+            .await?,
+    )
 }
 
 /// Disables an account and revokes its tokens; false when none was live.
 pub async fn disable_account(pool: &PgPool, actor: &str, username: &str) -> AppResult<bool> {
     let before = account_by_username(pool, username).await?;
-    sqlx::query(include_str!("sql/disable_account.sql"))
+    crate::db::query(include_str!("sql/disable_account.sql"))
         .bind(username.trim().to_lowercase())
         .execute(&super::system_db(pool, actor))
         .await?;

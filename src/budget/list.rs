@@ -89,7 +89,7 @@ impl Loader<(i64, i32)> for ApprovalsOfYear {
             years.entry(*fy).or_default().push(*org);
         }
         for (fy, orgs) in years {
-            let rows: Vec<BudgetApproval> = sqlx::query_as(super::sql::OF_ORGANISATION)
+            let rows: Vec<BudgetApproval> = crate::db::query_as(super::sql::OF_ORGANISATION)
                 .bind(&orgs)
                 .bind(fy)
                 .fetch_all(&self.0)

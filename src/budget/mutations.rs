@@ -90,7 +90,7 @@ impl BudgetMutation {
         let project_id =
             key_of(&input.plan_project_id, "PlanProject", "input.planProjectId").gql()?;
         let project: Option<ProjectContext> =
-            sqlx::query_as(include_str!("sql/approval_context.sql"))
+            crate::db::query_as(include_str!("sql/approval_context.sql"))
                 .bind(project_id)
                 .fetch_optional(&mut *tx)
                 .await
@@ -123,7 +123,7 @@ impl BudgetMutation {
             None => None,
         };
         let path = path_to_db(input.path);
-        let duplicate: bool = sqlx::query_scalar(
+        let duplicate: bool = crate::db::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM budget_approvals WHERE plan_project_id = $1 AND fiscal_year = $2 AND path = $3)",
         )
         .bind(project_id)
@@ -141,7 +141,7 @@ impl BudgetMutation {
         }
         let name: String = match Validator::optional(input.budget_item_name.as_deref()) {
             Some(n) => n,
-            None => sqlx::query_scalar("SELECT name_th FROM plan_projects WHERE id = $1")
+            None => crate::db::query_scalar("SELECT name_th FROM plan_projects WHERE id = $1")
                 .bind(project_id)
                 .fetch_one(&mut *tx)
                 .await
@@ -177,7 +177,7 @@ impl BudgetMutation {
     ) -> async_graphql::Result<BudgetApproval> {
         let id = key_of(&input.approval_id, "BudgetApproval", "input.approvalId").gql()?;
         let mut tx = audit::begin(ctx).await?;
-        let current: Option<BudgetApproval> = sqlx::query_as(super::sql::BY_ID)
+        let current: Option<BudgetApproval> = crate::db::query_as(super::sql::BY_ID)
             .bind(vec![id])
             .fetch_optional(&mut *tx)
             .await
@@ -199,7 +199,7 @@ impl BudgetMutation {
             None => None,
         };
         v.finish().gql()?;
-        let updated: Option<i64> = sqlx::query_scalar(include_str!("sql/link_elaas.sql"))
+        let updated: Option<i64> = crate::db::query_scalar(include_str!("sql/link_elaas.sql"))
             .bind(id)
             .bind(input.version)
             .bind(item)
@@ -337,7 +337,7 @@ async fn elaas_item(
         );
         return Ok(None);
     };
-    let ok: bool = sqlx::query_scalar(
+    let ok: bool = crate::db::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM elaas_items WHERE id = $1 AND organisation_id = $2 AND fiscal_year = $3)",
     )
     .bind(key)
@@ -361,7 +361,7 @@ pub async fn approval_by_id(
     conn: &mut PgConnection,
     id: i64,
 ) -> Result<BudgetApproval, sqlx::Error> {
-    sqlx::query_as(super::sql::BY_ID)
+    crate::db::query_as(super::sql::BY_ID)
         .bind(vec![id])
         .fetch_one(conn)
         .await

@@ -42,7 +42,7 @@ pub async fn insert_approval(
     a: &NewApproval<'_>,
 ) -> Result<i64, sqlx::Error> {
     let s = &a.sources;
-    sqlx::query_scalar(include_str!("sql/insert_approval.sql"))
+    crate::db::query_scalar(include_str!("sql/insert_approval.sql"))
         .bind(a.plan_project_id)
         .bind(a.fiscal_year)
         .bind(a.path)

@@ -54,7 +54,7 @@ impl<T: Keyed> Loader<i64> for ById<T> {
     type Error = Arc<sqlx::Error>;
 
     async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, T>, Self::Error> {
-        let rows: Vec<T> = sqlx::query_as(T::BY_ID)
+        let rows: Vec<T> = crate::db::query_as(T::BY_ID)
             .bind(ids)
             .fetch_all(&self.0)
             .await?;
@@ -76,7 +76,7 @@ impl<T: Child> Loader<i64> for ByParent<T> {
     type Error = Arc<sqlx::Error>;
 
     async fn load(&self, parents: &[i64]) -> Result<HashMap<i64, Vec<T>>, Self::Error> {
-        let rows: Vec<T> = sqlx::query_as(T::BY_PARENT)
+        let rows: Vec<T> = crate::db::query_as(T::BY_PARENT)
             .bind(parents)
             .fetch_all(&self.0)
             .await?;
@@ -133,7 +133,7 @@ impl<T: PagedChild> Loader<(i64, Page)> for PagedByParent<T> {
         }
         let mut out = HashMap::new();
         for (page, parents) in by_page {
-            let rows: Vec<WithTotal<T>> = sqlx::query_as(T::PAGED_BY_PARENT)
+            let rows: Vec<WithTotal<T>> = crate::db::query_as(T::PAGED_BY_PARENT)
                 .bind(&parents)
                 .bind(page.after_id.unwrap_or(0))
                 .bind(page.fetch())

@@ -140,7 +140,7 @@ pub async fn create_database_if_missing(
     database: &str,
 ) -> Result<(), sqlx::Error> {
     let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        crate::db::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
             .bind(database)
             .fetch_one(&mut *conn)
             .await?;
@@ -148,7 +148,7 @@ pub async fn create_database_if_missing(
         return Ok(());
     }
     let sql = format!("CREATE DATABASE \"{}\"", database.replace('"', "\"\""));
-    match sqlx::query(&sql).execute(&mut *conn).await {
+    match crate::db::query(&sql).execute(&mut *conn).await {
         Ok(_) => Ok(()),
         // 42P04 duplicate_database, 23505 unique_violation: created meanwhile
         Err(sqlx::Error::Database(e)) if matches!(e.code().as_deref(), Some("42P04" | "23505")) => {

@@ -126,6 +126,25 @@ impl Replicas {
         self.fallbacks.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Resolves once the watcher has seen replica `index` stop answering.
+    /// A read waiting on a replica that went away may wait a long time:
+    /// PgBouncer queues a client whose server cannot be reached (refused
+    /// connections) until `query_wait_timeout`, two minutes by default.
+    pub async fn gone(&self, index: usize) {
+        loop {
+            match self.replicas.get(index) {
+                Some(r) if r.up.load(Ordering::Relaxed) => {}
+                _ => return,
+            }
+            tokio::time::sleep(CHECK_EVERY / 5).await;
+        }
+    }
+
+    /// A read left a replica that went away while it waited (see [`Self::gone`]).
+    pub fn count_fallback(&self) {
+        self.fallbacks.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Reads that had to fall back to the primary because a replica failed.
     pub fn fallbacks(&self) -> u64 {
         self.fallbacks.load(Ordering::Relaxed)
@@ -144,9 +163,15 @@ impl Replicas {
             .collect()
     }
 
-    /// The primary's current WAL position, after a caller's write.
+    /// The primary's current WAL position, after a caller's write. Bounded
+    /// by a second: while the primary is down, the pool would wait for its
+    /// acquire timeout, and a failed mutation's answer with it.
     pub async fn primary_lsn(&self) -> Option<u64> {
-        lsn(&self.primary, "SELECT pg_current_wal_lsn()::text").await
+        let current = lsn(&self.primary, "SELECT pg_current_wal_lsn()::text");
+        tokio::time::timeout(Duration::from_secs(1), current)
+            .await
+            .ok()
+            .flatten()
     }
 
     /// Starts the watcher.

@@ -18,27 +18,64 @@ use sqlx::postgres::{PgQueryResult, PgRow, PgStatement, PgTypeInfo};
 use sqlx::{Describe, Either, Execute, Executor, PgPool, Postgres, Transaction};
 use std::sync::Arc;
 
-/// A statement sent unnamed when `.1` is set: PgBouncer in transaction mode
-/// may hand the next transaction another server, where a named statement
-/// prepared here would not exist.
-struct Unnamed<E>(E, bool);
+/// What one statement returns, gathered.
+type Rows = Vec<Either<PgQueryResult, PgRow>>;
 
-impl<'q, E: Execute<'q, Postgres>> Execute<'q, Postgres> for Unnamed<E> {
+/// A statement that can be sent more than once (a read retried on the
+/// primary), sent unnamed when `unnamed`: PgBouncer in transaction mode may
+/// hand the next transaction another server, where a named statement
+/// prepared here would not exist.
+struct Again<'q> {
+    sql: &'q str,
+    statement: Option<PgStatement<'q>>,
+    arguments: Option<PgArguments>,
+    persistent: bool,
+}
+
+impl<'q> Again<'q> {
+    fn of<E: Execute<'q, Postgres>>(mut query: E, unnamed: bool) -> Result<Self, sqlx::Error> {
+        Ok(Again {
+            sql: query.sql(),
+            statement: query.statement().cloned(),
+            arguments: query.take_arguments().map_err(sqlx::Error::Encode)?,
+            persistent: !unnamed && super::persistent() && query.persistent(),
+        })
+    }
+
+    fn again(&self) -> Self {
+        Again {
+            sql: self.sql,
+            statement: self.statement.clone(),
+            arguments: self.arguments.clone(),
+            persistent: self.persistent,
+        }
+    }
+}
+
+impl<'q> Execute<'q, Postgres> for Again<'q> {
     fn sql(&self) -> &'q str {
-        self.0.sql()
+        self.sql
     }
 
     fn statement(&self) -> Option<&PgStatement<'q>> {
-        self.0.statement()
+        self.statement.as_ref()
     }
 
     fn take_arguments(&mut self) -> Result<Option<PgArguments>, BoxDynError> {
-        self.0.take_arguments()
+        Ok(self.arguments.take())
     }
 
     fn persistent(&self) -> bool {
-        !self.1 && self.0.persistent()
+        self.persistent
     }
+}
+
+/// Runs `query` in a transaction of its own on `pool`, begun by `begin`.
+async fn run(pool: &PgPool, begin: &str, query: Again<'_>) -> Result<Rows, sqlx::Error> {
+    let mut tx = pool.begin_with(begin.to_string()).await?;
+    let rows: Rows = (&mut *tx).fetch_many(query).try_collect().await?;
+    tx.commit().await?;
+    Ok(rows)
 }
 
 /// A pool seen through one caller's scope.
@@ -52,6 +89,9 @@ pub struct Db {
     unnamed: bool,
     /// The replicas, to read from when the primary is down.
     replicas: Option<Arc<Replicas>>,
+    /// The caller's own last write (read-your-writes), for reads that do not
+    /// go through this handle (the analytics frames).
+    min_lsn: Option<u64>,
 }
 
 #[derive(Clone)]
@@ -70,6 +110,7 @@ impl Db {
             read: None,
             unnamed: false,
             replicas: None,
+            min_lsn: None,
         }
     }
 
@@ -88,7 +129,13 @@ impl Db {
             pool,
         });
         self.replicas = Some(replicas.clone());
+        self.min_lsn = min_lsn;
         self
+    }
+
+    /// The caller's own last write, when reads go to replicas.
+    pub fn min_lsn(&self) -> Option<u64> {
+        self.min_lsn
     }
 
     /// Sends every statement unnamed (PgBouncer in transaction pooling mode).
@@ -102,28 +149,46 @@ impl Db {
         self.read.is_some()
     }
 
-    /// A transaction for one read: on the replica, or on the primary when
-    /// the replica fails (the replica is then skipped until it is back).
-    async fn begin_read(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    /// Runs one statement as a read: on the replica, or on the primary when
+    /// the replica fails, whether at `BEGIN` or mid-way (stopped, restarted,
+    /// PgBouncer dropping the server: 57P01, 08xxx, I/O); the replica is then
+    /// skipped until the watcher sees it again; or the watcher sees the
+    /// replica go while the read waits for it. A read changes nothing, so
+    /// running it again on the primary is safe and the caller never sees
+    /// the replica's failure.
+    async fn read(&self, query: Again<'_>) -> Result<Rows, sqlx::Error> {
         if let Some(read) = &self.read {
-            match read.pool.begin_with(self.begin.to_string()).await {
-                Ok(tx) => return Ok(tx),
-                Err(e) => read.replicas.mark_down(read.index, &e),
+            // Dropping the replica's attempt is safe: a read changes nothing,
+            // and sqlx rolls back and tests (or closes) a connection dropped
+            // mid-statement before the pool hands it out again.
+            let attempt = tokio::select! {
+                done = run(&read.pool, &self.begin, query.again()) => Some(done),
+                () = read.replicas.gone(read.index) => None,
+            };
+            match attempt {
+                Some(Err(e)) if crate::error::unavailable(&e) => {
+                    read.replicas.mark_down(read.index, &e)
+                }
+                Some(done) => return done,
+                None => read.replicas.count_fallback(),
             }
         }
-        let primary = self.begin().await;
-        match (&primary, &self.replicas) {
+        match run(&self.pool, &self.begin, query.again()).await {
             // The primary is down (restarting, failing over): a replica,
             // however far behind, answers a read better than an error.
-            (Err(e), Some(replicas)) if crate::error::unavailable(e) => {
+            Err(e) if crate::error::unavailable(&e) => {
+                let Some(replicas) = &self.replicas else {
+                    return Err(e);
+                };
                 for pool in replicas.all() {
-                    if let Ok(tx) = pool.begin_with(self.begin.to_string()).await {
-                        return Ok(tx);
+                    match run(&pool, &self.begin, query.again()).await {
+                        Err(e) if crate::error::unavailable(&e) => continue,
+                        done => return done,
                     }
                 }
-                primary
+                Err(e)
             }
-            _ => primary,
+            done => done,
         }
     }
 
@@ -158,10 +223,7 @@ impl<'c> Executor<'c> for &'c Db {
         // The rows are gathered before the transaction ends; every caller
         // collects them anyway (fetch_all, fetch_one).
         let rows = async move {
-            let mut tx = self.begin_read().await?;
-            let query = Unnamed(query, self.unnamed);
-            let rows: Vec<_> = (&mut *tx).fetch_many(query).try_collect().await?;
-            tx.commit().await?;
+            let rows = self.read(Again::of(query, self.unnamed)?).await?;
             Ok::<_, sqlx::Error>(stream::iter(rows.into_iter().map(Ok)))
         };
         stream::once(rows).try_flatten().boxed()
@@ -176,12 +238,11 @@ impl<'c> Executor<'c> for &'c Db {
         E: 'q + Execute<'q, Postgres>,
     {
         Box::pin(async move {
-            let mut tx = self.begin_read().await?;
-            let row = (&mut *tx)
-                .fetch_optional(Unnamed(query, self.unnamed))
-                .await?;
-            tx.commit().await?;
-            Ok(row)
+            let rows = self.read(Again::of(query, self.unnamed)?).await?;
+            Ok(rows.into_iter().find_map(|r| match r {
+                Either::Right(row) => Some(row),
+                Either::Left(_) => None,
+            }))
         })
     }
 

@@ -27,7 +27,7 @@ pub async fn load(pool: &PgPool) -> AppResult<bool> {
     let demo = parse()?;
     let mut tx = crate::db::begin_as(pool, "demo-loader").await?;
     // One loader at a time; a second one waits, then finds the data there.
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('tidtam-demo'))")
+    crate::db::query("SELECT pg_advisory_xact_lock(hashtext('tidtam-demo'))")
         .execute(&mut *tx)
         .await?;
     let first_code = demo
@@ -35,7 +35,7 @@ pub async fn load(pool: &PgPool) -> AppResult<bool> {
         .first()
         .map(|o| o.organisation.code.clone());
     let present: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM organisations WHERE code = $1)")
+        crate::db::query_scalar("SELECT EXISTS (SELECT 1 FROM organisations WHERE code = $1)")
             .bind(first_code)
             .fetch_one(&mut *tx)
             .await?;
@@ -52,7 +52,7 @@ async fn write(conn: &mut PgConnection, demo: &DemoFile) -> AppResult<()> {
         upsert_province(conn, &p.code, &p.name_th, p.name_en.as_deref()).await?;
     }
     for d in &demo.deadlines {
-        sqlx::query(include_str!("sql/insert_deadline.sql"))
+        crate::db::query(include_str!("sql/insert_deadline.sql"))
             .bind(d.fiscal_year)
             .bind(&d.stage)
             .bind(d.due_on)

@@ -22,7 +22,7 @@ impl Loader<(i64, i32)> for ElaasAsOfLoader {
         let organisations: Vec<i64> = keys.iter().map(|k| k.0).collect();
         let years: Vec<i32> = keys.iter().map(|k| k.1).collect();
         let rows: Vec<(i64, i32, NaiveDate)> =
-            sqlx::query_as(include_str!("sql/as_of_by_organisation.sql"))
+            crate::db::query_as(include_str!("sql/as_of_by_organisation.sql"))
                 .bind(&organisations)
                 .bind(&years)
                 .fetch_all(&self.0)

@@ -34,7 +34,7 @@ pub async fn balance_as_of(
     fiscal_year: i32,
     as_of: NaiveDate,
 ) -> Result<Vec<ElaasBalanceRow>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(include_str!("sql/balance_as_of.sql"))
+    let rows: Vec<Row> = crate::db::query_as(include_str!("sql/balance_as_of.sql"))
         .bind(organisation_id)
         .bind(fiscal_year)
         .bind(as_of)

@@ -31,7 +31,7 @@ impl Loader<i64> for LatestSnapshotLoader {
     type Error = Arc<sqlx::Error>;
 
     async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, ElaasSnapshot>, Self::Error> {
-        let rows: Vec<ElaasSnapshot> = sqlx::query_as(include_str!("sql/latest_by_item.sql"))
+        let rows: Vec<ElaasSnapshot> = crate::db::query_as(include_str!("sql/latest_by_item.sql"))
             .bind(ids)
             .fetch_all(&self.0)
             .await?;
@@ -48,7 +48,7 @@ impl Loader<i64> for ApprovalsOfItem {
 
     async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
         let rows: Vec<crate::budget::BudgetApproval> =
-            sqlx::query_as(crate::budget::sql::BY_ELAAS_ITEM)
+            crate::db::query_as(crate::budget::sql::BY_ELAAS_ITEM)
                 .bind(ids)
                 .fetch_all(&self.0)
                 .await?;
@@ -70,10 +70,11 @@ impl Loader<i64> for ItemsOfOrganisation {
     type Error = Arc<sqlx::Error>;
 
     async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        let rows: Vec<ElaasItem> = sqlx::query_as(include_str!("sql/items_by_organisation.sql"))
-            .bind(ids)
-            .fetch_all(&self.0)
-            .await?;
+        let rows: Vec<ElaasItem> =
+            crate::db::query_as(include_str!("sql/items_by_organisation.sql"))
+                .bind(ids)
+                .fetch_all(&self.0)
+                .await?;
         let mut out: HashMap<i64, Self::Value> = ids.iter().map(|id| (*id, Vec::new())).collect();
         for row in rows {
             out.entry(row.organisation_id).or_default().push(row);

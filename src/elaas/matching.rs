@@ -169,7 +169,7 @@ async fn candidates(
     fiscal_year: i32,
     approval_id: i64,
 ) -> Result<Vec<(ElaasItem, Option<Decimal>, Name)>, sqlx::Error> {
-    let rows: Vec<CandidateRow> = sqlx::query_as(include_str!("sql/matching_candidates.sql"))
+    let rows: Vec<CandidateRow> = crate::db::query_as(include_str!("sql/matching_candidates.sql"))
         .bind(organisation_id)
         .bind(fiscal_year)
         .bind(approval_id)
@@ -243,7 +243,7 @@ pub async fn auto_link(
     organisation_id: i64,
     fiscal_year: i32,
 ) -> Result<(Vec<AutoLink>, usize), sqlx::Error> {
-    let approvals: Vec<Unlinked> = sqlx::query_as(include_str!("sql/matching_unlinked.sql"))
+    let approvals: Vec<Unlinked> = crate::db::query_as(include_str!("sql/matching_unlinked.sql"))
         .bind(organisation_id)
         .bind(fiscal_year)
         .fetch_all(&mut *conn)
@@ -269,7 +269,7 @@ pub async fn auto_link(
     picks.retain(|p| wanted.get(&p.item.id) == Some(&1));
     let approval_ids: Vec<i64> = picks.iter().map(|p| p.approval_id).collect();
     let item_ids: Vec<i64> = picks.iter().map(|p| p.item.id).collect();
-    let linked: Vec<i64> = sqlx::query_scalar(include_str!("sql/link_auto.sql"))
+    let linked: Vec<i64> = crate::db::query_scalar(include_str!("sql/link_auto.sql"))
         .bind(&approval_ids)
         .bind(&item_ids)
         .fetch_all(&mut *conn)

@@ -154,7 +154,7 @@ impl ElaasMutation {
         let id = key_of(&approval_id, "BudgetApproval", "approvalId").gql()?;
         let item = key_of(&elaas_item_id, "ElaasItem", "elaasItemId").gql()?;
         let mut tx = audit::begin(ctx).await?;
-        let current: Option<BudgetApproval> = sqlx::query_as(BudgetApproval::BY_ID)
+        let current: Option<BudgetApproval> = crate::db::query_as(BudgetApproval::BY_ID)
             .bind(vec![id])
             .fetch_optional(&mut *tx)
             .await
@@ -162,12 +162,13 @@ impl ElaasMutation {
         let Some(current) = current else {
             return Err(AppError::NotFound(format!("BudgetApproval {id}"))).gql();
         };
-        let found: Option<(i64, i32, i64)> = sqlx::query_as(include_str!("sql/item_links.sql"))
-            .bind(item)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .gql()?;
+        let found: Option<(i64, i32, i64)> =
+            crate::db::query_as(include_str!("sql/item_links.sql"))
+                .bind(item)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .gql()?;
         let mut v = Validator::new();
         match found {
             None => v.error(
@@ -196,7 +197,7 @@ impl ElaasMutation {
             Some(_) => {}
         }
         v.finish().gql()?;
-        let updated: Option<i64> = sqlx::query_scalar(include_str!("sql/link_confirm.sql"))
+        let updated: Option<i64> = crate::db::query_scalar(include_str!("sql/link_confirm.sql"))
             .bind(id)
             .bind(version)
             .bind(item)
@@ -223,7 +224,7 @@ impl ElaasMutation {
     ) -> async_graphql::Result<ElaasAutoLinkResult> {
         let mut tx = audit::begin(ctx).await?;
         let organisation: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM organisations WHERE code = $1")
+            crate::db::query_scalar("SELECT id FROM organisations WHERE code = $1")
                 .bind(organisation_code.trim())
                 .fetch_optional(&mut *tx)
                 .await
@@ -251,7 +252,7 @@ impl ElaasMutation {
             .await
             .gql()?;
         let ids: Vec<i64> = links.iter().map(|l| l.approval_id).collect();
-        let approvals: Vec<BudgetApproval> = sqlx::query_as(BudgetApproval::BY_ID)
+        let approvals: Vec<BudgetApproval> = crate::db::query_as(BudgetApproval::BY_ID)
             .bind(&ids)
             .fetch_all(&mut *tx)
             .await

@@ -12,7 +12,7 @@ pub async fn insert_item(
     item_code: &str,
     name_th: &str,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(include_str!("sql/insert_item.sql"))
+    crate::db::query_scalar(include_str!("sql/insert_item.sql"))
         .bind(organisation_id)
         .bind(fiscal_year)
         .bind(item_code)
@@ -44,7 +44,7 @@ pub async fn insert_snapshot(
     item_id: i64,
     f: &Figures,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(include_str!("sql/insert_snapshot.sql"))
+    crate::db::query(include_str!("sql/insert_snapshot.sql"))
         .bind(item_id)
         .bind(f.as_of)
         .bind(f.budget)

@@ -130,7 +130,7 @@ pub async fn generate(
 /// Refuses a database that holds data; switches per-row triggers off where
 /// allowed; seeds SQL's `random()`.
 async fn prepare(tx: &mut PgConnection, seed: u32) -> AppResult<()> {
-    let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM organisations")
+    let existing: i64 = crate::db::query_scalar("SELECT count(*) FROM organisations")
         .fetch_one(&mut *tx)
         .await?;
     if existing > 0 {
@@ -142,19 +142,19 @@ async fn prepare(tx: &mut PgConnection, seed: u32) -> AppResult<()> {
         ));
     }
     let superuser: bool =
-        sqlx::query_scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        crate::db::query_scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
             .fetch_one(&mut *tx)
             .await?;
     if superuser {
-        sqlx::query("SET LOCAL session_replication_role = replica")
+        crate::db::query("SET LOCAL session_replication_role = replica")
             .execute(&mut *tx)
             .await?;
     }
     // One worker, so the seeded random() draws in the same order every time.
-    sqlx::query("SET LOCAL max_parallel_workers_per_gather = 0")
+    crate::db::query("SET LOCAL max_parallel_workers_per_gather = 0")
         .execute(&mut *tx)
         .await?;
-    sqlx::query("SELECT setseed($1)")
+    crate::db::query("SELECT setseed($1)")
         .bind(f64::from(seed % 1000) / 1000.0)
         .execute(&mut *tx)
         .await?;
@@ -169,7 +169,7 @@ async fn run_statements(
     years: i32,
 ) -> Result<(), sqlx::Error> {
     for statement in sql.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
-        let mut q = sqlx::query(statement);
+        let mut q = crate::db::query(statement);
         if statement.contains("$1") {
             q = q.bind(first);
         }
@@ -182,9 +182,10 @@ async fn run_statements(
 }
 
 async fn read_plans(tx: &mut PgConnection) -> Result<Vec<Plan>, sqlx::Error> {
-    let rows: Vec<(i64, i64, i32, Option<i64>)> = sqlx::query_as(include_str!("sql/plans.sql"))
-        .fetch_all(&mut *tx)
-        .await?;
+    let rows: Vec<(i64, i64, i32, Option<i64>)> =
+        crate::db::query_as(include_str!("sql/plans.sql"))
+            .fetch_all(&mut *tx)
+            .await?;
     Ok(rows
         .into_iter()
         .map(|(id, organisation_id, first_year, amendment_id)| Plan {
@@ -275,7 +276,7 @@ fn produce(
 /// With the triggers off, the identities, the data version and the audit log
 /// are written here.
 async fn finish(tx: &mut PgConnection, opts: Options) -> Result<(), sqlx::Error> {
-    sqlx::query("SET LOCAL session_replication_role = origin")
+    crate::db::query("SET LOCAL session_replication_role = origin")
         .execute(&mut *tx)
         .await?;
     run_statements(
@@ -285,10 +286,10 @@ async fn finish(tx: &mut PgConnection, opts: Options) -> Result<(), sqlx::Error>
         opts.years,
     )
     .await?;
-    sqlx::query("UPDATE data_version SET version = version + 1")
+    crate::db::query("UPDATE data_version SET version = version + 1")
         .execute(&mut *tx)
         .await?;
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO audit_log (actor, table_name, row_key, action, after) \
          VALUES ('generator', 'generate', 'all', 'insert', $1)",
     )

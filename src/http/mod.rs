@@ -130,41 +130,64 @@ async fn livez() -> &'static str {
     "ok"
 }
 
-/// Readiness: the database answers, every migration this binary knows is
-/// applied, and the process is not shutting down.
+/// Readiness: the process can serve reads: a database answers (the primary,
+/// else a read replica while the primary restarts), every migration this
+/// binary knows is applied there, and the process is not shutting down.
+/// Mutations fail with the retryable `DATABASE_UNAVAILABLE` meanwhile; taking
+/// every process out of the load balancer would fail the reads too.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     if state.draining.is_draining() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down");
     }
+    let mut pools = vec![state.pool.clone()];
+    if let Some(replicas) = &state.replicas {
+        pools.extend(replicas.all());
+    }
+    let mut answer = (StatusCode::SERVICE_UNAVAILABLE, "database unavailable");
+    for pool in pools {
+        // Bounded: PgBouncer queues a client whose server refuses connections.
+        match tokio::time::timeout(READY_PROBE, migrated(&pool)).await {
+            Ok(Ok(true)) => return (StatusCode::OK, "ready"),
+            Ok(Ok(false)) => answer = (StatusCode::SERVICE_UNAVAILABLE, "migrations pending"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "readiness check failed"),
+            Err(_) => tracing::warn!("readiness check timed out"),
+        }
+    }
+    answer
+}
+
+/// How long readiness waits for one database.
+const READY_PROBE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Whether every migration this binary knows is applied in `pool`'s database.
+async fn migrated(pool: &sqlx::PgPool) -> Result<bool, sqlx::Error> {
     let newest = crate::db::MIGRATOR
         .iter()
         .map(|m| m.version)
         .max()
         .unwrap_or(0);
     let applied = crate::db::simple_text(
-        &state.pool,
+        pool,
         "SELECT max(version)::text FROM _sqlx_migrations WHERE success",
     )
-    .await
-    .map(|v| v.and_then(|v| v.parse::<i64>().ok()));
-    match applied {
-        Ok(Some(v)) if v >= newest => (StatusCode::OK, "ready"),
-        Ok(_) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending"),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
-        }
-    }
+    .await?;
+    Ok(applied
+        .and_then(|v| v.parse::<i64>().ok())
+        .is_some_and(|v| v >= newest))
 }
 
-/// Prometheus metrics.
+/// Prometheus metrics, in the OpenMetrics text format that
+/// prometheus-client writes (a counter's `# TYPE` names the family, its
+/// sample ends in `_total`; the text ends with `# EOF`).
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let rendered = state.metrics.render();
+    let body = rendered.strip_suffix("# EOF\n").unwrap_or(&rendered);
     (
         [(
             header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        state.metrics.render() + &replica_metrics(&state),
+        format!("{body}{}# EOF\n", replica_metrics(&state)),
     )
 }
 

@@ -49,6 +49,8 @@ pub struct Persisted {
     registered: HashMap<String, &'static str>,
     /// Run only registered documents.
     pub only: bool,
+    /// Read replicas, for looking hashes up (see [`Persisted::read_from`]).
+    replicas: std::sync::OnceLock<std::sync::Arc<crate::db::replicas::Replicas>>,
 }
 
 /// The SHA-256 of a document, in lower-case hex.
@@ -66,7 +68,17 @@ impl Persisted {
             .iter()
             .map(|(_, text)| (sha256_hex(text), *text))
             .collect();
-        Persisted { registered, only }
+        Persisted {
+            registered,
+            only,
+            replicas: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Looks hashes up on read replicas (the primary when none answers, and
+    /// reads go on while the primary is down).
+    pub fn read_from(&self, replicas: std::sync::Arc<crate::db::replicas::Replicas>) {
+        let _ = self.replicas.set(replicas);
     }
 
     /// Gives the request its document (from a hash) and checks the mode.
@@ -102,13 +114,25 @@ impl Persisted {
         if self.only {
             return Err(PersistedError::Required);
         }
-        // In a transaction: safe behind PgBouncer in transaction mode.
-        let mut tx = pool.begin().await?;
-        let found = sqlx::query_scalar("SELECT query FROM persisted_queries WHERE sha256 = $1")
+        // Through a Db: each statement in a transaction (safe behind
+        // PgBouncer in transaction mode), on a replica when there is one.
+        const FIND: &str = "SELECT query FROM persisted_queries WHERE sha256 = $1";
+        let mut db = crate::db::Db::plain(pool);
+        if let Some(replicas) = self.replicas.get() {
+            db = db.reading_from(replicas, None);
+        }
+        let mut found: Option<String> = crate::db::query_scalar(FIND)
             .bind(hash)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&db)
             .await?;
-        tx.commit().await?;
+        if found.is_none() && db.reads_from_replica() {
+            // Stored a moment ago by another process: the replica may not
+            // have replayed it yet, and the primary has.
+            found = crate::db::query_scalar(FIND)
+                .bind(hash)
+                .fetch_optional(&crate::db::Db::plain(pool))
+                .await?;
+        }
         found.ok_or(PersistedError::NotFound)
     }
 }
@@ -134,7 +158,7 @@ fn hash_of(request: &Request) -> Result<Option<String>, PersistedError> {
 
 async fn store(pool: &PgPool, hash: &str, query: &str) -> Result<(), PersistedError> {
     let mut tx = pool.begin().await?;
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO persisted_queries (sha256, query) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
     .bind(hash)

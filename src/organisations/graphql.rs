@@ -108,7 +108,7 @@ impl Loader<String> for ProvinceLoader {
     type Error = Arc<sqlx::Error>;
 
     async fn load(&self, codes: &[String]) -> Result<HashMap<String, Province>, Self::Error> {
-        let rows: Vec<Province> = sqlx::query_as(include_str!("sql/provinces_by_code.sql"))
+        let rows: Vec<Province> = crate::db::query_as(include_str!("sql/provinces_by_code.sql"))
             .bind(codes)
             .fetch_all(&self.0)
             .await?;
@@ -309,7 +309,7 @@ impl OrganisationQuery {
         code: String,
     ) -> async_graphql::Result<Option<Organisation>> {
         let pool = ctx.data::<Db>()?;
-        sqlx::query_as(include_str!("sql/by_code.sql"))
+        crate::db::query_as(include_str!("sql/by_code.sql"))
             .bind(code)
             .fetch_optional(pool)
             .await
@@ -374,14 +374,14 @@ impl OrganisationQuery {
         let page = Page::new(first, after.as_deref()).gql()?;
         let pool = ctx.data::<Db>()?;
         let after_code = page.after_id.map(|n| format!("{n:02}")).unwrap_or_default();
-        let rows: Vec<Province> = sqlx::query_as(include_str!("sql/provinces_page.sql"))
+        let rows: Vec<Province> = crate::db::query_as(include_str!("sql/provinces_page.sql"))
             .bind(after_code)
             .bind(page.fetch())
             .fetch_all(pool)
             .await
             .map_err(internal)?;
         let total = if pagination::wants_total(ctx) {
-            sqlx::query_scalar("SELECT count(*) FROM provinces")
+            crate::db::query_scalar("SELECT count(*) FROM provinces")
                 .fetch_one(pool)
                 .await
                 .map_err(internal)?

@@ -9,7 +9,7 @@ pub async fn upsert_province(
     name_th: &str,
     name_en: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(include_str!("sql/upsert_province.sql"))
+    crate::db::query(include_str!("sql/upsert_province.sql"))
         .bind(code)
         .bind(name_th)
         .bind(name_en)
@@ -36,7 +36,7 @@ pub async fn insert_organisation(
     conn: &mut PgConnection,
     org: &NewOrganisation,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(include_str!("sql/insert_organisation.sql"))
+    crate::db::query_scalar(include_str!("sql/insert_organisation.sql"))
         .bind(&org.code)
         .bind(&org.name_th)
         .bind(&org.kind)

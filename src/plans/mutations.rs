@@ -111,11 +111,12 @@ impl PlanMutation {
             v.required(&format!("input.strategies[{i}]"), Some(s));
         }
         let mut tx = audit::begin(ctx).await?;
-        let org: Option<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE code = $1")
-            .bind(&input.organisation_code)
-            .fetch_optional(&mut *tx)
-            .await
-            .gql()?;
+        let org: Option<i64> =
+            crate::db::query_scalar("SELECT id FROM organisations WHERE code = $1")
+                .bind(&input.organisation_code)
+                .fetch_optional(&mut *tx)
+                .await
+                .gql()?;
         if org.is_none() {
             v.error(
                 "input.organisationCode",
@@ -124,7 +125,7 @@ impl PlanMutation {
                 "no organisation has this code",
             );
         }
-        let exists: bool = sqlx::query_scalar(
+        let exists: bool = crate::db::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM development_plans WHERE organisation_id = $1 AND first_year = $2)",
         )
         .bind(org)
@@ -168,7 +169,7 @@ impl PlanMutation {
         let budgets = planned_budgets(&mut v, &plan, &input.planned_budgets);
         let strategy_id = match input.strategy_number {
             Some(n) => {
-                let id: Option<i64> = sqlx::query_scalar(
+                let id: Option<i64> = crate::db::query_scalar(
                     "SELECT id FROM lao_strategies WHERE plan_id = $1 AND number = $2",
                 )
                 .bind(plan.id)
@@ -229,16 +230,17 @@ impl PlanMutation {
             .map(|s| v.required("input.sector", Some(s)));
         v.finish().gql()?;
         let mut tx = audit::begin(ctx).await?;
-        let updated: Option<PlanProject> = sqlx::query_as(include_str!("sql/update_project.sql"))
-            .bind(id)
-            .bind(input.version)
-            .bind(name.flatten())
-            .bind(sector.flatten())
-            .bind(input.activity_type.is_some())
-            .bind(Validator::optional(input.activity_type.as_deref()))
-            .fetch_optional(&mut *tx)
-            .await
-            .gql()?;
+        let updated: Option<PlanProject> =
+            crate::db::query_as(include_str!("sql/update_project.sql"))
+                .bind(id)
+                .bind(input.version)
+                .bind(name.flatten())
+                .bind(sector.flatten())
+                .bind(input.activity_type.is_some())
+                .bind(Validator::optional(input.activity_type.as_deref()))
+                .fetch_optional(&mut *tx)
+                .await
+                .gql()?;
         let project = settle(&mut tx, updated, "plan_projects", id, "PlanProject")
             .await
             .gql()?;
@@ -265,7 +267,7 @@ impl PlanMutation {
         }
         let approved_on = v.optional_date("input.approvedOn", input.approved_on.as_deref());
         v.finish().gql()?;
-        let next: i32 = sqlx::query_scalar(
+        let next: i32 = crate::db::query_scalar(
             "SELECT coalesce(max(number), 0) + 1 FROM plan_amendments WHERE plan_id = $1",
         )
         .bind(plan.id)
@@ -276,7 +278,7 @@ impl PlanMutation {
         let id = insert_amendment(&mut tx, plan.id, next, approved_on, note.as_deref())
             .await
             .gql()?;
-        let amendment: PlanAmendment = sqlx::query_as(include_str!("sql/amendment_by_id.sql"))
+        let amendment: PlanAmendment = crate::db::query_as(include_str!("sql/amendment_by_id.sql"))
             .bind(vec![id])
             .fetch_one(&mut *tx)
             .await
@@ -304,7 +306,7 @@ impl PlanMutation {
             );
         }
         let projects: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM plan_projects WHERE plan_id = $1")
+            crate::db::query_scalar("SELECT count(*) FROM plan_projects WHERE plan_id = $1")
                 .bind(plan.id)
                 .fetch_one(&mut *tx)
                 .await
@@ -318,13 +320,14 @@ impl PlanMutation {
             );
         }
         v.finish().gql()?;
-        let updated: Option<DevelopmentPlan> = sqlx::query_as(include_str!("sql/approve_plan.sql"))
-            .bind(plan.id)
-            .bind(input.version)
-            .bind(approved_on)
-            .fetch_optional(&mut *tx)
-            .await
-            .gql()?;
+        let updated: Option<DevelopmentPlan> =
+            crate::db::query_as(include_str!("sql/approve_plan.sql"))
+                .bind(plan.id)
+                .bind(input.version)
+                .bind(approved_on)
+                .fetch_optional(&mut *tx)
+                .await
+                .gql()?;
         let plan = settle(
             &mut tx,
             updated,
@@ -363,7 +366,7 @@ pub async fn settle<T>(
     if let Some(row) = updated {
         return Ok(row);
     }
-    let exists: bool = sqlx::query_scalar(&format!(
+    let exists: bool = crate::db::query_scalar(&format!(
         "SELECT EXISTS (SELECT 1 FROM {table} WHERE id = $1)"
     ))
     .bind(id)
@@ -382,7 +385,7 @@ async fn plan_of(
     field: &str,
 ) -> async_graphql::Result<DevelopmentPlan> {
     let key = key_of(id, "DevelopmentPlan", field).gql()?;
-    let plan: Option<DevelopmentPlan> = sqlx::query_as(include_str!("sql/plan_by_id.sql"))
+    let plan: Option<DevelopmentPlan> = crate::db::query_as(include_str!("sql/plan_by_id.sql"))
         .bind(vec![key])
         .fetch_optional(&mut *conn)
         .await
@@ -392,14 +395,14 @@ async fn plan_of(
 }
 
 async fn plan_by_id(conn: &mut PgConnection, id: i64) -> Result<DevelopmentPlan, sqlx::Error> {
-    sqlx::query_as(include_str!("sql/plan_by_id.sql"))
+    crate::db::query_as(include_str!("sql/plan_by_id.sql"))
         .bind(vec![id])
         .fetch_one(conn)
         .await
 }
 
 async fn project_by_id(conn: &mut PgConnection, id: i64) -> Result<PlanProject, sqlx::Error> {
-    sqlx::query_as(include_str!("sql/project_by_id.sql"))
+    crate::db::query_as(include_str!("sql/project_by_id.sql"))
         .bind(vec![id])
         .fetch_one(conn)
         .await
@@ -467,12 +470,13 @@ async fn amendment_for(
         }
         return Ok(None);
     };
-    let id: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM plan_amendments WHERE plan_id = $1 AND number = $2")
-            .bind(plan.id)
-            .bind(n)
-            .fetch_optional(conn)
-            .await?;
+    let id: Option<i64> = crate::db::query_scalar(
+        "SELECT id FROM plan_amendments WHERE plan_id = $1 AND number = $2",
+    )
+    .bind(plan.id)
+    .bind(n)
+    .fetch_optional(conn)
+    .await?;
     if id.is_none() {
         v.error(
             "input.amendmentNumber",

@@ -11,7 +11,7 @@ pub async fn insert_plan(
     first_year: i32,
     approved_on: Option<NaiveDate>,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(include_str!("sql/insert_plan.sql"))
+    crate::db::query_scalar(include_str!("sql/insert_plan.sql"))
         .bind(organisation_id)
         .bind(first_year)
         .bind(approved_on)
@@ -26,7 +26,7 @@ pub async fn insert_strategy(
     number: i32,
     name_th: &str,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(include_str!("sql/insert_strategy.sql"))
+    crate::db::query_scalar(include_str!("sql/insert_strategy.sql"))
         .bind(plan_id)
         .bind(number)
         .bind(name_th)
@@ -42,7 +42,7 @@ pub async fn insert_amendment(
     approved_on: Option<NaiveDate>,
     note: Option<&str>,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(include_str!("sql/insert_amendment.sql"))
+    crate::db::query_scalar(include_str!("sql/insert_amendment.sql"))
         .bind(plan_id)
         .bind(number)
         .bind(approved_on)
@@ -69,7 +69,7 @@ pub async fn insert_project(
     conn: &mut PgConnection,
     p: &NewPlanProject<'_>,
 ) -> Result<i64, sqlx::Error> {
-    let id: i64 = sqlx::query_scalar(include_str!("sql/insert_project.sql"))
+    let id: i64 = crate::db::query_scalar(include_str!("sql/insert_project.sql"))
         .bind(p.plan_id)
         .bind(p.strategy_id)
         .bind(p.sector)
@@ -79,7 +79,7 @@ pub async fn insert_project(
         .fetch_one(&mut *conn)
         .await?;
     for (year, amount) in &p.budgets {
-        sqlx::query(include_str!("sql/insert_project_budget.sql"))
+        crate::db::query(include_str!("sql/insert_project_budget.sql"))
             .bind(id)
             .bind(year)
             .bind(amount)

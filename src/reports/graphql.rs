@@ -304,7 +304,7 @@ impl ReportQuery {
         fiscal_year: Option<i32>,
     ) -> async_graphql::Result<Vec<ReportingDeadline>> {
         let pool = ctx.data::<Db>()?;
-        sqlx::query_as(include_str!("sql/deadlines.sql"))
+        crate::db::query_as(include_str!("sql/deadlines.sql"))
             .bind(fiscal_year)
             .fetch_all(pool)
             .await

@@ -17,7 +17,7 @@ pub async fn records(
     province: Option<&str>,
     organisation: Option<&str>,
 ) -> Result<Vec<Value>, sqlx::Error> {
-    sqlx::query_scalar(include_str!("sql/handover.sql"))
+    crate::db::query_scalar(include_str!("sql/handover.sql"))
         .bind(fiscal_year)
         .bind(province)
         .bind(organisation)

@@ -15,7 +15,7 @@ impl Loader<i64> for ReportByApprovalLoader {
     type Error = Arc<sqlx::Error>;
 
     async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, ProjectReport>, Self::Error> {
-        let rows: Vec<ProjectReport> = sqlx::query_as(include_str!("sql/by_approval.sql"))
+        let rows: Vec<ProjectReport> = crate::db::query_as(include_str!("sql/by_approval.sql"))
             .bind(ids)
             .fetch_all(&self.0)
             .await?;

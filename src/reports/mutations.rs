@@ -141,7 +141,7 @@ impl ReportMutation {
         let approval_id = key_of(&input.approval_id, "BudgetApproval", "input.approvalId").gql()?;
         let mut tx = audit::begin(ctx).await?;
         let fiscal_year: Option<i32> =
-            sqlx::query_scalar("SELECT fiscal_year FROM budget_approvals WHERE id = $1")
+            crate::db::query_scalar("SELECT fiscal_year FROM budget_approvals WHERE id = $1")
                 .bind(approval_id)
                 .fetch_optional(&mut *tx)
                 .await
@@ -155,7 +155,7 @@ impl ReportMutation {
             ))
             .gql();
         };
-        let exists: bool = sqlx::query_scalar(
+        let exists: bool = crate::db::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM project_reports WHERE budget_approval_id = $1)",
         )
         .bind(approval_id)
@@ -223,7 +223,7 @@ impl ReportMutation {
         }
         v.finish().gql()?;
         let pool = ctx.data::<Db>()?;
-        let chain: Vec<GoalRow> = sqlx::query_as(include_str!("sql/goal_chain.sql"))
+        let chain: Vec<GoalRow> = crate::db::query_as(include_str!("sql/goal_chain.sql"))
             .bind(keys.to_vec())
             .fetch_all(pool)
             .await
@@ -301,7 +301,7 @@ impl ReportMutation {
         let (mut report, _) = load(&mut tx, &input.id).await?;
         report.version = input.version;
         let saved = write(&mut tx, &report).await?;
-        sqlx::query(include_str!("sql/upsert_progress.sql"))
+        crate::db::query(include_str!("sql/upsert_progress.sql"))
             .bind(saved.id)
             .bind(input.fiscal_quarter)
             .bind(percent)
@@ -396,7 +396,7 @@ async fn edit(
 
 async fn load(conn: &mut PgConnection, id: &ID) -> async_graphql::Result<(ProjectReport, i32)> {
     let key = key_of(id, "ProjectReport", "input.id").gql()?;
-    let report: Option<ProjectReport> = sqlx::query_as(include_str!("sql/by_id.sql"))
+    let report: Option<ProjectReport> = crate::db::query_as(include_str!("sql/by_id.sql"))
         .bind(vec![key])
         .fetch_optional(&mut *conn)
         .await
@@ -405,7 +405,7 @@ async fn load(conn: &mut PgConnection, id: &ID) -> async_graphql::Result<(Projec
         return Err(AppError::NotFound(format!("ProjectReport {key}"))).gql();
     };
     let fiscal_year: i32 =
-        sqlx::query_scalar("SELECT fiscal_year FROM budget_approvals WHERE id = $1")
+        crate::db::query_scalar("SELECT fiscal_year FROM budget_approvals WHERE id = $1")
             .bind(report.budget_approval_id)
             .fetch_one(&mut *conn)
             .await
@@ -415,7 +415,7 @@ async fn load(conn: &mut PgConnection, id: &ID) -> async_graphql::Result<(Projec
 
 /// Writes every field of `report` if its version is still current.
 async fn write(conn: &mut PgConnection, r: &ProjectReport) -> async_graphql::Result<ProjectReport> {
-    let updated: Option<ProjectReport> = sqlx::query_as(include_str!("sql/update_row.sql"))
+    let updated: Option<ProjectReport> = crate::db::query_as(include_str!("sql/update_row.sql"))
         .bind(r.id)
         .bind(r.version)
         .bind(&r.activity_type)

@@ -63,7 +63,7 @@ pub async fn insert_report(
         _ => "draft",
     };
     let goals = r.goals.as_ref();
-    sqlx::query_scalar(include_str!("sql/insert_report.sql"))
+    crate::db::query_scalar(include_str!("sql/insert_report.sql"))
         .bind(approval_id)
         .bind(&r.activity_type)
         .bind(r.planned_budget)

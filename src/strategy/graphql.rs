@@ -195,7 +195,7 @@ impl StrategyQuery {
     )]
     async fn plan_editions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanEdition>> {
         let pool = ctx.data::<Db>()?;
-        sqlx::query_as(include_str!("sql/editions.sql"))
+        crate::db::query_as(include_str!("sql/editions.sql"))
             .fetch_all(pool)
             .await
             .map_err(internal)
@@ -257,7 +257,7 @@ async fn nodes_of_level(
         None => {
             let year = fiscal_year.unwrap_or(i32::MAX / 2);
             let found: Option<String> =
-                sqlx::query_scalar(include_str!("sql/edition_for_year.sql"))
+                crate::db::query_scalar(include_str!("sql/edition_for_year.sql"))
                     .bind(year)
                     .fetch_optional(pool)
                     .await
@@ -265,7 +265,7 @@ async fn nodes_of_level(
             found.unwrap_or_default()
         }
     };
-    sqlx::query_as(include_str!("sql/nodes_of_level.sql"))
+    crate::db::query_as(include_str!("sql/nodes_of_level.sql"))
         .bind(level.to_db())
         .bind(edition)
         .fetch_all(pool)

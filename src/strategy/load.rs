@@ -130,7 +130,7 @@ fn check_rows(rows: &[NodeRow]) -> Vec<String> {
 /// code, so loading the same file twice changes nothing.
 pub async fn load_edition(pool: &PgPool, edition: &Edition, rows: &[NodeRow]) -> AppResult<usize> {
     let mut tx = crate::db::begin_as(pool, "hierarchy-loader").await?;
-    sqlx::query(include_str!("sql/upsert_edition.sql"))
+    crate::db::query(include_str!("sql/upsert_edition.sql"))
         .bind(&edition.code)
         .bind(&edition.name_th)
         .bind(edition.first_fiscal_year)
@@ -140,7 +140,7 @@ pub async fn load_edition(pool: &PgPool, edition: &Edition, rows: &[NodeRow]) ->
     // Parents first: the levels are listed parents before children.
     for (level, _) in LEVELS {
         for row in rows.iter().filter(|r| r.level == level) {
-            sqlx::query(include_str!("sql/upsert_node.sql"))
+            crate::db::query(include_str!("sql/upsert_node.sql"))
                 .bind(&edition.code)
                 .bind(&row.level)
                 .bind(&row.code)

@@ -332,7 +332,7 @@ pub const HISTORY_PAGE_ORGANISATIONS: usize = 64;
 
 /// The organisations of the e-LAAS history of a filter, in the file's order.
 async fn history_organisations(analytics: &Analytics, f: &ExportFilter) -> AppResult<Vec<String>> {
-    let codes = sqlx::query_scalar(include_str!("elaas_history_organisations.sql"))
+    let codes = crate::db::query_scalar(include_str!("elaas_history_organisations.sql"))
         .bind(f.fiscal_year)
         .bind(&f.province_code)
         .bind(&f.organisation_code)
@@ -343,7 +343,7 @@ async fn history_organisations(analytics: &Analytics, f: &ExportFilter) -> AppRe
 
 /// The snapshots of every organisation of the filter.
 async fn history_rows(analytics: &Analytics, f: &ExportFilter) -> AppResult<Vec<SnapshotRow>> {
-    let rows = sqlx::query_as(include_str!("elaas_history.sql"))
+    let rows = crate::db::query_as(include_str!("elaas_history.sql"))
         .bind(f.fiscal_year)
         .bind(&f.province_code)
         .bind(&f.organisation_code)
@@ -358,7 +358,7 @@ async fn history_page(
     fiscal_year: i32,
     codes: &[String],
 ) -> AppResult<Vec<SnapshotRow>> {
-    let rows = sqlx::query_as(include_str!("elaas_history_page.sql"))
+    let rows = crate::db::query_as(include_str!("elaas_history_page.sql"))
         .bind(fiscal_year)
         .bind(codes)
         .fetch_all(&crate::db::Db::plain(analytics.pool()))

@@ -174,7 +174,7 @@ pub async fn load(
     let mut lap = Lap::new();
     let mut tx = db.begin().await?;
     // One import at a time: each sees the figures the one before left.
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('tidtam.elaas_import'))")
+    crate::db::query("SELECT pg_advisory_xact_lock(hashtext('tidtam.elaas_import'))")
         .execute(&mut *tx)
         .await?;
     let organisations = resolve_organisations(&mut tx, parsed).await?;
@@ -206,11 +206,11 @@ pub async fn load(
     lap.at("LAO codes resolved");
 
     // Bulk mode: no per-row audit; the import's own record is audited below.
-    sqlx::query("SELECT set_config('tidtam.bulk', 'on', true)")
+    crate::db::query("SELECT set_config('tidtam.bulk', 'on', true)")
         .execute(&mut *tx)
         .await?;
     // The merge's sorts and hashes of a national file stay in memory.
-    sqlx::query("SET LOCAL work_mem = '256MB'")
+    crate::db::query("SET LOCAL work_mem = '256MB'")
         .execute(&mut *tx)
         .await?;
     let as_of_dates: Vec<NaiveDate> = parsed
@@ -222,26 +222,26 @@ pub async fn load(
         .collect();
     let one_date = as_of_dates.len() <= 1;
     let new_items_only = one_date && !items_held(&mut tx, parsed, &organisations).await?;
-    sqlx::query(include_str!("sql/create_staging.sql"))
+    crate::db::query(include_str!("sql/create_staging.sql"))
         .execute(&mut *tx)
         .await?;
     if new_items_only {
-        let add_ids: String = sqlx::query_scalar(include_str!("sql/staging_item_ids.sql"))
+        let add_ids: String = crate::db::query_scalar(include_str!("sql/staging_item_ids.sql"))
             .fetch_one(&mut *tx)
             .await?;
-        sqlx::query(&add_ids).execute(&mut *tx).await?;
+        crate::db::query(&add_ids).execute(&mut *tx).await?;
     }
     copy_rows(&mut tx, &parsed.rows, &organisations, progress).await?;
     lap.at("COPY into staging");
     progress(Progress::Merging);
     let import_id: i64 =
-        sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('elaas_imports', 'id'))")
+        crate::db::query_scalar("SELECT nextval(pg_get_serial_sequence('elaas_imports', 'id'))")
             .fetch_one(&mut *tx)
             .await?;
     let merged = if new_items_only {
         merge_new_items(&mut tx, import_id).await?
     } else {
-        sqlx::query("ANALYZE elaas_staging")
+        crate::db::query("ANALYZE elaas_staging")
             .execute(&mut *tx)
             .await?;
         merge(&mut tx, import_id, &mut lap).await?
@@ -266,10 +266,10 @@ pub async fn load(
         tx.rollback().await?;
         return Ok(summary);
     }
-    sqlx::query("SELECT set_config('tidtam.bulk', 'off', true)")
+    crate::db::query("SELECT set_config('tidtam.bulk', 'off', true)")
         .execute(&mut *tx)
         .await?;
-    sqlx::query(include_str!("sql/insert_import.sql"))
+    crate::db::query(include_str!("sql/insert_import.sql"))
         .bind(import_id)
         .bind(file_name)
         .bind(file_hash)
@@ -315,7 +315,7 @@ async fn items_held(
         .filter_map(|r| Some((*organisations.get(&r.lao_code)?, r.fiscal_year)))
         .collect();
     let (ids, years): (Vec<i64>, Vec<i32>) = pairs.into_iter().unzip();
-    sqlx::query_scalar(include_str!("sql/items_held.sql"))
+    crate::db::query_scalar(include_str!("sql/items_held.sql"))
         .bind(ids)
         .bind(years)
         .fetch_one(conn)
@@ -325,11 +325,11 @@ async fn items_held(
 /// The merge of a file whose every row is a new item: two plain inserts from
 /// staging, where each row already carries its item's id.
 async fn merge_new_items(tx: &mut PgConnection, import_id: i64) -> Result<Merged, sqlx::Error> {
-    let items = sqlx::query(include_str!("sql/insert_new_items.sql"))
+    let items = crate::db::query(include_str!("sql/insert_new_items.sql"))
         .execute(&mut *tx)
         .await?
         .rows_affected();
-    let figures = sqlx::query(include_str!("sql/insert_new_snapshots.sql"))
+    let figures = crate::db::query(include_str!("sql/insert_new_snapshots.sql"))
         .bind(import_id)
         .execute(&mut *tx)
         .await?
@@ -352,38 +352,38 @@ async fn merge(
     import_id: i64,
     lap: &mut Lap,
 ) -> Result<Merged, sqlx::Error> {
-    sqlx::query(include_str!("sql/staged_rows.sql"))
+    crate::db::query(include_str!("sql/staged_rows.sql"))
         .execute(&mut *tx)
         .await?;
-    sqlx::query("ANALYZE elaas_staged")
+    crate::db::query("ANALYZE elaas_staged")
         .execute(&mut *tx)
         .await?;
     lap.at("rows matched with items");
-    let items_created = sqlx::query(include_str!("sql/insert_items.sql"))
+    let items_created = crate::db::query(include_str!("sql/insert_items.sql"))
         .execute(&mut *tx)
         .await?
         .rows_affected();
     if items_created > 0 {
-        sqlx::query(include_str!("sql/fill_item_ids.sql"))
+        crate::db::query(include_str!("sql/fill_item_ids.sql"))
             .execute(&mut *tx)
             .await?;
     }
     lap.at("items inserted");
-    let items_renamed = sqlx::query(include_str!("sql/rename_items.sql"))
+    let items_renamed = crate::db::query(include_str!("sql/rename_items.sql"))
         .execute(&mut *tx)
         .await?
         .rows_affected();
     lap.at("items renamed");
-    sqlx::query(include_str!("sql/staged_figures.sql"))
+    crate::db::query(include_str!("sql/staged_figures.sql"))
         .execute(&mut *tx)
         .await?;
     lap.at("figures compared");
-    let snapshots_inserted = sqlx::query(include_str!("sql/insert_figures.sql"))
+    let snapshots_inserted = crate::db::query(include_str!("sql/insert_figures.sql"))
         .bind(import_id)
         .execute(&mut *tx)
         .await?
         .rows_affected();
-    let snapshots_updated = sqlx::query(include_str!("sql/update_figures.sql"))
+    let snapshots_updated = crate::db::query(include_str!("sql/update_figures.sql"))
         .bind(import_id)
         .execute(&mut *tx)
         .await?
@@ -427,10 +427,11 @@ async fn resolve_organisations(
         .collect::<FxHashSet<_>>()
         .into_iter()
         .collect();
-    let found: Vec<(String, i64)> = sqlx::query_as(include_str!("sql/organisations_by_code.sql"))
-        .bind(&codes)
-        .fetch_all(conn)
-        .await?;
+    let found: Vec<(String, i64)> =
+        crate::db::query_as(include_str!("sql/organisations_by_code.sql"))
+            .bind(&codes)
+            .fetch_all(conn)
+            .await?;
     Ok(found.into_iter().collect())
 }
 
