@@ -182,6 +182,10 @@ impl Topology {
                 "-R",
                 "-X",
                 "stream",
+                // A spread checkpoint of the fresh primary takes a minute and
+                // more on a loaded machine (and once failed there); the
+                // replica needs no gentleness toward a server with no load.
+                "--checkpoint=fast",
             ],
         );
         t.pg_ctl("replica", "start");
