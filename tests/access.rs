@@ -467,13 +467,7 @@ async fn signing_in_gives_a_token_that_stops_working_once_revoked() {
 #[tokio::test]
 async fn a_caller_over_its_rate_is_refused_and_others_are_not() {
     let db = TestDb::demo().await;
-    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
-    let mut state = tidtam::http::AppState::new(schema, db.pool.clone());
-    state.limits = std::sync::Arc::new(tidtam::http::ServerLimits {
-        rate: tidtam::auth::rate::RateLimits::new(60),
-        ..Default::default()
-    });
-    let base = db.serve_with(state).await;
+    let base = db.serve_rate_limited(60).await;
     let token = db.token("analyst").await;
     for _ in 0..10 {
         let (status, _) = post(&base, Some(&token), "{ provinces { totalCount } }").await;

@@ -244,13 +244,7 @@ async fn the_emenscr_hand_over_carries_each_reported_project_in_the_callers_scop
 #[tokio::test]
 async fn the_emenscr_hand_over_has_the_rate_limit_of_every_export() {
     let db = TestDb::demo().await;
-    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
-    let mut state = tidtam::http::AppState::new(schema, db.pool.clone());
-    state.limits = std::sync::Arc::new(tidtam::http::ServerLimits {
-        rate: tidtam::auth::rate::RateLimits::new(6),
-        ..Default::default()
-    });
-    let base = db.serve_with(state).await;
+    let base = db.serve_rate_limited(6).await;
     let token = db.token("analyst").await;
     let path = "/export/emenscr.json?fiscalYear=2564&organisationCode=7100001";
     assert_eq!(get(&base, path, Some(&token)).await.status(), 200);

@@ -8,7 +8,7 @@
 mod common;
 
 use common::TestDb;
-use tidtam::auth::store::{add_account, create_token, NewAccount};
+use tidtam::auth::store::{add_account, NewAccount};
 use tidtam::auth::Role;
 use tidtam::generate::{generate, Options, Scale};
 
@@ -66,16 +66,7 @@ async fn python_reads_the_parquet_export_with_the_graphql_totals() {
     )
     .await
     .expect("an analyst");
-    let (token, _) = create_token(
-        &db.pool,
-        "test",
-        account.id,
-        "api",
-        "test",
-        std::time::Duration::from_secs(3600),
-    )
-    .await
-    .expect("a token");
+    let token = db.token(&account.username).await;
     let base = db.serve().await;
     let approvals: i64 =
         sqlx::query_scalar("SELECT count(*) FROM budget_approvals WHERE fiscal_year = 2561")

@@ -493,7 +493,7 @@ async fn a_json_body_over_its_limit_is_refused_with_a_code_and_uploads_keep_thei
         )
         .header("x-tidtam-csrf", "1")
         .bearer_auth(db.token("officer.hadyai").await)
-        .body(upload)
+        .body(upload.clone())
         .send()
         .await
         .unwrap();
@@ -505,6 +505,24 @@ async fn a_json_body_over_its_limit_is_refused_with_a_code_and_uploads_keep_thei
     );
     assert!(
         answer["errors"][0]["path"][0] == "importElaasSnapshot",
+        "{answer:#}"
+    );
+    // Without a token the same upload is refused before its body is read.
+    let response = client
+        .post(format!("{base}/graphql"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header("x-tidtam-csrf", "1")
+        .body(upload)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let answer: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
         "{answer:#}"
     );
 

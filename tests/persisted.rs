@@ -134,14 +134,8 @@ async fn persisted_only_mode_runs_the_registered_dashboards_and_refuses_the_rest
 #[tokio::test]
 async fn a_caller_over_its_rate_is_refused_before_a_document_is_stored() {
     let db = TestDb::demo().await;
-    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
-    let mut state = tidtam::http::AppState::new(schema, db.pool.clone());
     // Six a minute: a burst of one, then one every ten seconds.
-    state.limits = std::sync::Arc::new(tidtam::http::ServerLimits {
-        rate: tidtam::auth::rate::RateLimits::new(6),
-        ..Default::default()
-    });
-    let base = db.serve_with(state).await;
+    let base = db.serve_rate_limited(6).await;
     let first = post(&base, json!({"query": "{ provinces { totalCount } }"})).await;
     assert!(first.get("errors").is_none(), "{first:#}");
 

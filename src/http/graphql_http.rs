@@ -550,6 +550,13 @@ pub async fn post(
         )
             .into_response();
     }
+    // Only a signed-in account may import, so an upload's caller is known
+    // before its (up to 256 MiB) body is read: an anonymous one sends none.
+    if upload_body {
+        if let Some(refused) = refuse_anonymous_upload(&state, &headers, media).await {
+            return refused;
+        }
+    }
     let limit = if upload_body {
         super::MAX_BODY_BYTES
     } else {
@@ -585,6 +592,30 @@ pub async fn post(
         Err(why) => return request_error(media, StatusCode::BAD_REQUEST, why),
     };
     execute(&state, Caller::new(&headers, peer), media, request, false).await
+}
+
+/// `401` for an upload without a valid token (or `503` while accounts cannot
+/// be read); `None` when a signed-in account sends it.
+async fn refuse_anonymous_upload(
+    state: &AppState,
+    headers: &HeaderMap,
+    media: Media,
+) -> Option<HttpResponse> {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let error = match authenticate(state, authorization).await {
+        Ok(access) if access.account.is_some() => return None,
+        Ok(_) => AppError::Unauthenticated(
+            "a file upload needs a signed-in account / การนำเข้าไฟล์ต้องลงชื่อเข้าใช้".into(),
+        ),
+        Err(e) => e,
+    };
+    let status = match error {
+        AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        _ => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    Some(refusal(media, status, error))
 }
 
 fn has_csrf_header(headers: &HeaderMap) -> bool {

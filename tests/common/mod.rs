@@ -112,6 +112,18 @@ impl TestDb {
             .await
     }
 
+    /// Serves the HTTP surface with a rate limit of `per_minute` requests per
+    /// caller and the default for every other limit.
+    pub async fn serve_rate_limited(&self, per_minute: u32) -> String {
+        let schema = tidtam::graphql::build_schema(Some(self.pool.clone()));
+        let mut state = tidtam::http::AppState::new(schema, self.pool.clone());
+        state.limits = std::sync::Arc::new(tidtam::http::ServerLimits {
+            rate: tidtam::auth::rate::RateLimits::new(per_minute),
+            ..Default::default()
+        });
+        self.serve_with(state).await
+    }
+
     /// Serves the HTTP surface with the given state (limits of a test's choosing).
     pub async fn serve_with(&self, state: tidtam::http::AppState) -> String {
         let app = tidtam::http::router(state)
