@@ -307,6 +307,33 @@ function downloads() {
   ].join(' · ')}`;
 }
 
+/** A signed-in download: a plain link cannot carry the token, so the file is
+ * fetched with it and handed to the browser as a blob (anonymous callers keep
+ * the plain link, which gets the published data). */
+async function downloadWithToken(event) {
+  const a = event.target.closest('a');
+  const token = sessionStorage.getItem('tidtam.token');
+  if (!a || !token) return;
+  event.preventDefault();
+  try {
+    const r = await fetch(a.getAttribute('href'), { headers: { authorization: `Bearer ${token}` } });
+    if (!r.ok) {
+      const body = await r.json().catch(() => null);
+      const e = body && body.errors && body.errors[0];
+      throw new Error((e && ((e.extensions && e.extensions.messageTh) || e.message)) || `HTTP ${r.status}`);
+    }
+    const name = /filename="([^"]+)"/.exec(r.headers.get('content-disposition') || '');
+    const url = URL.createObjectURL(await r.blob());
+    const save = document.createElement('a');
+    save.href = url;
+    save.download = name ? name[1] : '';
+    save.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  } catch (e) {
+    status('error', e.message);
+  }
+}
+
 function render() {
   document.documentElement.lang = state.lang;
   document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
@@ -353,6 +380,7 @@ async function init() {
   for (let y = 2561; y <= 2570; y += 1) $('fy').add(new Option(String(y), String(y), false, y === state.fy));
   $('token').value = sessionStorage.getItem('tidtam.token') || '';
   $('token').addEventListener('change', signIn);
+  $('downloads').addEventListener('click', downloadWithToken);
   $('fy').addEventListener('change', () => { state.fy = Number($('fy').value); load(); });
   $('province').addEventListener('change', () => { state.province = $('province').value; load(); });
   $('lang').addEventListener('click', () => { state.lang = state.lang === 'th' ? 'en' : 'th'; render(); history.replaceState(null, '', `/?fy=${state.fy}&province=${state.province}&lang=${state.lang}`); });

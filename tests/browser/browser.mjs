@@ -214,6 +214,13 @@ async function signedIn(token) {
     downloads: await p.$$eval('#downloads a', (as) => as.map((a) => a.getAttribute('href'))),
     league: await p.$$eval('#league tbody tr', (trs) => trs.map((tr) => tr.dataset.code)),
   };
+  // A download carries the account's token (a plain link could not).
+  const sent = p.waitForRequest((r) => r.url().includes('/export/emenscr.xlsx'), { timeout: 15000 });
+  const answered = p.waitForResponse((r) => r.url().includes('/export/emenscr.xlsx'), { timeout: 15000 });
+  await p.click('#downloads a[href*="emenscr.xlsx"]');
+  seen.downloadAuthorized = ((await sent).headers().authorization || '').startsWith('Bearer ');
+  seen.downloadStatus = (await answered).status();
+  await p.waitForNetworkIdle();
   await p.close();
   return seen;
 }
@@ -229,6 +236,7 @@ const officerName = truth.rows.find((r) => r.organisationCode === '7100001')?.na
 check(officerName && JSON.stringify(officer.chart) === JSON.stringify([officerName]), `the officer's chart has only its LAO (${officer.chart})`);
 check(officer.downloads.length > 0 && officer.downloads.every((h) => h.includes('organisationCode=7100001') && !h.includes('provinceCode')),
   `the officer's downloads are its LAO's (${officer.downloads[0]})`);
+check(officer.downloadAuthorized && officer.downloadStatus === 200, `the officer's download is sent with its token (${officer.downloadStatus})`);
 check(evaluator.chart.length === truth.rows.length && evaluator.downloads.every((h) => h.includes('provinceCode=71')), 'the evaluator\'s chart and downloads are its province\'s');
 
 check(foreign.length === 0, `no request to another host ${foreign.join(' ')}`);
