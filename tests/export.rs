@@ -250,6 +250,15 @@ async fn the_emenscr_hand_over_has_the_rate_limit_of_every_export() {
     assert_eq!(get(&base, path, Some(&token)).await.status(), 200);
     let refused = get(&base, path, Some(&token)).await;
     assert_eq!(refused.status(), 429);
+    let wait: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=11).contains(&wait),
+        "a wait of about ten seconds: {wait}"
+    );
     let body: serde_json::Value = refused.json().await.unwrap();
     assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
 }

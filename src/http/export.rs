@@ -15,6 +15,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::io::Write;
+use std::net::IpAddr;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -94,16 +95,18 @@ pub async fn export(
     State(state): State<AppState>,
     Path(file): Path<String>,
     Query(raw): Query<HashMap<String, String>>,
+    peer: super::graphql_http::Peer,
     headers: HeaderMap,
 ) -> Response {
+    let ip = peer.map(|axum::Extension(axum::extract::ConnectInfo(addr))| addr.ip());
     let params = match ExportParams::parse(raw) {
         Ok(p) => p,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
     if let Some(format) = file.strip_prefix("emenscr.") {
-        return handover(&state, format, params, &headers).await;
+        return handover(&state, format, params, &headers, ip).await;
     }
-    match prepare(&state, &file, params, &headers).await {
+    match prepare(&state, &file, params, &headers, ip).await {
         Ok((analytics, dataset, format, filter)) => {
             stream(analytics, dataset, format, filter, &file)
         }
@@ -118,6 +121,7 @@ async fn prepare(
     file: &str,
     params: ExportParams,
     headers: &HeaderMap,
+    ip: Option<IpAddr>,
 ) -> Result<Prepared, (StatusCode, AppError)> {
     let bad = |e| (StatusCode::BAD_REQUEST, e);
     let (name, extension) = file.rsplit_once('.').unwrap_or((file, ""));
@@ -166,7 +170,7 @@ async fn prepare(
             ),
         ));
     }
-    within_rate(state, &access)?;
+    within_rate(state, &access, ip)?;
     let analytics = state
         .schema
         .data::<Arc<Analytics>>()
@@ -192,13 +196,19 @@ async fn prepare(
     ))
 }
 
-/// The rate check of every export: per token, and one allowance shared by
-/// all anonymous exports (each one loads a whole fiscal year).
-fn within_rate(state: &AppState, access: &Access) -> Result<(), (StatusCode, AppError)> {
-    let key = access
-        .token_id
-        .map(|id| format!("token:{id}"))
-        .unwrap_or_else(|| "export:anonymous".into());
+/// The rate check of every export: per token, else per address (each
+/// export loads a whole fiscal year; one client over its rate must not use up
+/// the allowance of every other anonymous one).
+fn within_rate(
+    state: &AppState,
+    access: &Access,
+    ip: Option<IpAddr>,
+) -> Result<(), (StatusCode, AppError)> {
+    let key = match (access.token_id, ip) {
+        (Some(id), _) => format!("token:{id}"),
+        (None, Some(ip)) => format!("export:ip:{ip}"),
+        (None, None) => "export:anonymous".into(),
+    };
     match state.limits.rate.check(&key) {
         Ok(()) => Ok(()),
         Err(wait) => Err((
@@ -215,6 +225,7 @@ async fn handover(
     format: &str,
     params: ExportParams,
     headers: &HeaderMap,
+    ip: Option<IpAddr>,
 ) -> Response {
     let filter = params.filter;
     if export::narrows_beyond_place(&filter) {
@@ -255,7 +266,7 @@ async fn handover(
         Ok(a) => a,
         Err(e) => return error(StatusCode::UNAUTHORIZED, e),
     };
-    if let Err((status, e)) = within_rate(state, &access) {
+    if let Err((status, e)) = within_rate(state, &access, ip) {
         return error(status, e);
     }
     if filter.province_code.is_none() && filter.organisation_code.is_none() && !access.reads_all() {
@@ -320,7 +331,15 @@ async fn handover(
 /// mapping of `AppError`: its code, field and Thai message; a database error's
 /// text goes to the log, not to the caller).
 fn error(status: StatusCode, e: AppError) -> Response {
-    super::graphql_http::refusal(super::graphql_http::Media::Json, status, e)
+    let retry_after = match e {
+        AppError::RateLimited(seconds) => HeaderValue::from_str(&seconds.to_string()).ok(),
+        _ => None,
+    };
+    let mut response = super::graphql_http::refusal(super::graphql_http::Media::Json, status, e);
+    if let Some(value) = retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
 /// Streams the file: polars writes into a channel from a blocking thread
