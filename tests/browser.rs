@@ -3,7 +3,8 @@
 //! into it, the dashboard's figures and totals equal the API's, its tables
 //! sort both ways, a league of more than 100 LAOs is whole, a click reaches
 //! the aerobic-dance project's report, a scoped token sees only its province
-//! or LAO (tables, chart, downloads), no foreign request, no console error. Needs chromium, Node.js and
+//! or LAO (tables, chart, downloads), a report completed elsewhere reaches
+//! the open page live, no foreign request, no console error. Needs chromium, Node.js and
 //! `npm ci --prefix tests/browser` (CI installs all three); elsewhere the test
 //! says why it skipped, and fails only under CI.
 
@@ -41,7 +42,13 @@ async fn the_dashboard_and_graphiql_work_in_a_browser_with_no_internet() {
     .execute(&db.pool)
     .await
     .unwrap();
-    let base = db.serve().await;
+    // The report the page completes at the end, to see the live update.
+    let (report, version): (i64, i32) =
+        sqlx::query_as("SELECT id, version FROM project_reports WHERE latitude IS NOT NULL")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    let base = db.serve_live().await;
     let mut node = tokio::process::Command::new("node");
     node.arg(dir.join("browser.mjs")).arg(base.clone());
     // `TIDTAM_SCREENSHOTS=docs/img cargo test --test browser` renews the
@@ -53,6 +60,11 @@ async fn the_dashboard_and_graphiql_work_in_a_browser_with_no_internet() {
         .env("CHROMIUM", &chromium)
         .env("EVALUATOR_TOKEN", db.token("evaluator.71").await)
         .env("OFFICER_TOKEN", db.token("officer.hadyai").await)
+        .env(
+            "LIVE_REPORT_ID",
+            tidtam::types::global_id::encode("ProjectReport", report).to_string(),
+        )
+        .env("LIVE_REPORT_VERSION", version.to_string())
         .output()
         .await
         .unwrap();

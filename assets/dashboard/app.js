@@ -16,7 +16,7 @@ const TEXT = {
     status: 'สถานะ', projectsOf: 'รายงานการดำเนินโครงการ', asOf: 'ข้อมูล e-LAAS ณ วันที่', map: 'เปิดแผนที่',
     strategyGoal: 'เป้าหมายยุทธศาสตร์ชาติ', masterPlanGoal: 'เป้าหมายแผนแม่บท', subPlanGoal: 'เป้าหมายแผนย่อย',
     indicator: 'ดัชนีชี้วัดความสำเร็จ', output: 'เป้าหมายเชิงผลผลิต', outcome: 'เป้าหมายเชิงผลลัพธ์', progress: 'ความก้าวหน้า',
-    period: 'ระยะเวลาดำเนินการ', location: 'พิกัด', signedInAs: 'เข้าสู่ระบบในชื่อ', download: 'ดาวน์โหลด', facts: 'ข้อมูลรายโครงการ', scores: 'คะแนน', emenscr: 'ส่งต่อ eMENSCR',
+    period: 'ระยะเวลาดำเนินการ', location: 'พิกัด', signedInAs: 'เข้าสู่ระบบในชื่อ', download: 'ดาวน์โหลด', facts: 'ข้อมูลรายโครงการ', scores: 'คะแนน', emenscr: 'ส่งต่อ eMENSCR', live: '● ข้อมูลสด: ตารางปรับเองเมื่อข้อมูลเปลี่ยน',
     DRAFT: 'ร่างรายงาน', SUBMITTED: 'ส่งรายงานแล้ว', COMPLETED: 'ดำเนินการเสร็จสิ้น', noReport: 'ยังไม่มีรายงาน',
   },
   en: {
@@ -31,7 +31,7 @@ const TEXT = {
     remaining: 'Remaining', status: 'Status', projectsOf: 'Project report list', asOf: 'e-LAAS figures as of',
     map: 'Open map', strategyGoal: 'National strategy goal', masterPlanGoal: 'Master plan goal',
     subPlanGoal: 'Sub-plan goal', indicator: 'Success indicator', output: 'Output target', outcome: 'Outcome target',
-    progress: 'Progress', period: 'Period', location: 'Location', signedInAs: 'Signed in as', download: 'Download', facts: 'Projects', scores: 'Scores', emenscr: 'eMENSCR hand-over',
+    progress: 'Progress', period: 'Period', location: 'Location', signedInAs: 'Signed in as', download: 'Download', facts: 'Projects', scores: 'Scores', emenscr: 'eMENSCR hand-over', live: '● Live: the tables update when the data changes',
     DRAFT: 'Draft', SUBMITTED: 'Submitted', COMPLETED: 'Completed', noReport: 'No report yet',
   },
 };
@@ -279,6 +279,13 @@ async function load() {
   state.drill = null;
   state.report = null;
   drawDrill();
+  follow();
+  await fetchData();
+}
+
+/** Reads the tracking report, the league and the money of the chosen
+ * province and year, and draws them (the drill-down stays as it is). */
+async function fetchData() {
   try {
     const [tracking, league, money] = await Promise.all([
       gql('tracking-report', { fiscalYear: state.fy, provinceCode: state.province }),
@@ -291,6 +298,42 @@ async function load() {
   } catch (e) {
     status('error', e.message);
   }
+}
+
+/** Live: subscribes (graphql-transport-ws over /graphql/ws, the document
+ * queries/tracking-changed.graphql) to changes of the chosen province's
+ * tracking report and reads the figures again on each one. The first event
+ * is the version already shown; a dropped connection is tried again. */
+function follow() {
+  const key = `${state.fy}/${state.province}/${sessionStorage.getItem('tidtam.token') || ''}`;
+  if (state.live && state.live.key === key) return;
+  if (state.live) state.live.socket.close();
+  const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql/ws`, 'graphql-transport-ws');
+  const live = { key, socket, version: null };
+  state.live = live;
+  const token = sessionStorage.getItem('tidtam.token');
+  const send = (m) => socket.send(JSON.stringify(m));
+  socket.onopen = () => send({ type: 'connection_init', payload: token ? { Authorization: `Bearer ${token}` } : {} });
+  socket.onmessage = async (m) => {
+    const msg = JSON.parse(m.data);
+    if (msg.type === 'ping') send({ type: 'pong' });
+    if (msg.type === 'connection_ack') {
+      send({ id: '1', type: 'subscribe', payload: { query: await document_('tracking-changed'), variables: { fiscalYear: state.fy, provinceCode: state.province } } });
+      $('live').hidden = false;
+      $('live').textContent = t('live');
+    }
+    const event = msg.type === 'next' && msg.payload.data && msg.payload.data.trackingReportChanged;
+    if (!event) return;
+    const first = live.version === null;
+    live.version = event.dataVersion;
+    if (!first && state.live === live) fetchData();
+  };
+  socket.onclose = () => {
+    if (state.live !== live) return;
+    $('live').hidden = true;
+    state.live = null;
+    setTimeout(() => { if (!state.live) follow(); }, 5000);
+  };
 }
 
 /** Links to the exports of what the account may see for the chosen year
@@ -338,6 +381,7 @@ function render() {
   document.documentElement.lang = state.lang;
   document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
   $('lang').textContent = t('lang');
+  $('live').textContent = t('live');
   downloads();
   drawDrill();
   const { tracking, league, money } = state.data;

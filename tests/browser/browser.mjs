@@ -239,6 +239,26 @@ check(officer.downloads.length > 0 && officer.downloads.every((h) => h.includes(
 check(officer.downloadAuthorized && officer.downloadStatus === 200, `the officer's download is sent with its token (${officer.downloadStatus})`);
 check(evaluator.chart.length === truth.rows.length && evaluator.downloads.every((h) => h.includes('provinceCode=71')), 'the evaluator\'s chart and downloads are its province\'s');
 
+// Live: a report completed elsewhere reaches the open dashboard through its
+// subscription, and the totals row shows one more completed project.
+const completedTotal = () => page.$eval('#tracking tbody tr.total', (tr) => tr.cells[tr.cells.length - 1].textContent.trim());
+check(await page.$eval('#live', (el) => !el.hidden), 'the dashboard follows the report live');
+check(await completedTotal() === n(tt.completed), `completed before the change (${tt.completed})`);
+const completion = await fetch(`${base}/graphql`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${process.env.OFFICER_TOKEN}` },
+  body: JSON.stringify({
+    query: 'mutation ($input: CompleteReportInput!) { completeReport(input: $input) { status } }',
+    variables: { input: { id: process.env.LIVE_REPORT_ID, version: Number(process.env.LIVE_REPORT_VERSION), completedOn: '30/09/2564', summary: 'ประชาชนเข้าร่วม 150 คน' } },
+  }),
+}).then((r) => r.json());
+check(completion.data?.completeReport?.status === 'COMPLETED', `the officer completes the aerobic-dance project (${JSON.stringify(completion.errors ?? '')})`);
+const updated = await page.waitForFunction((before) => {
+  const tr = document.querySelector('#tracking tbody tr.total');
+  return tr && tr.cells[tr.cells.length - 1].textContent.trim() !== before;
+}, { timeout: 15000 }, n(tt.completed)).then(() => true).catch(() => false);
+check(updated && await completedTotal() === n(tt.completed + 1), `the open dashboard shows it without a reload (${await completedTotal()})`);
+
 check(foreign.length === 0, `no request to another host ${foreign.join(' ')}`);
 check(consoleErrors.length === 0, `no console error ${consoleErrors.join(' | ')}`);
 await browser.close();

@@ -112,6 +112,16 @@ impl TestDb {
             .await
     }
 
+    /// Serves the HTTP surface as `tidtam serve` does, with the analytics
+    /// listening for other writers' notifications (live subscriptions).
+    pub async fn serve_live(&self) -> String {
+        let analytics = tidtam::analytics::Analytics::new(self.pool.clone());
+        analytics.listen();
+        let schema = tidtam::graphql::build_schema_with(Some(self.pool.clone()), Some(analytics));
+        self.serve_with(tidtam::http::AppState::new(schema, self.pool.clone()))
+            .await
+    }
+
     /// Serves the HTTP surface with a rate limit of `per_minute` requests per
     /// caller and the default for every other limit.
     pub async fn serve_rate_limited(&self, per_minute: u32) -> String {
