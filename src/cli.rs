@@ -107,6 +107,11 @@ enum Command {
         province: Option<String>,
         #[arg(long)]
         organisation: Option<String>,
+        /// More of `disbursement`'s filter, as GET /export/facts takes it:
+        /// `--filter fundingSource=GENERAL_SUBSIDY --filter amountMin=500000.00`
+        /// (facts only).
+        #[arg(long = "filter", value_name = "FIELD=VALUE")]
+        filters: Vec<String>,
         /// parquet or csv.
         #[arg(long, default_value = "parquet")]
         format: String,
@@ -314,6 +319,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             fiscal_year,
             province,
             organisation,
+            filters,
             format,
             output,
             db,
@@ -324,13 +330,19 @@ async fn run(command: Command) -> anyhow::Result<()> {
             })?;
             let format = Format::parse(&format)
                 .with_context(|| format!("format {format:?}: parquet or csv"))?;
+            let filter = export_filter(fiscal_year, province, organisation, &filters)?;
+            if export::narrows_beyond_place(&filter) && dataset != Dataset::Facts {
+                anyhow::bail!("--filter narrows the facts export only");
+            }
             let (pool, _located) = open(&db).await?;
+            let approval_ids =
+                export::approval_ids(&crate::db::Db::plain(&pool), fiscal_year, &filter).await?;
             let analytics = crate::analytics::Analytics::new(pool);
             let filter = ExportFilter {
                 fiscal_year,
-                province_code: province,
-                organisation_code: organisation,
-                approval_ids: None,
+                province_code: filter.province_code,
+                organisation_code: filter.organisation_code,
+                approval_ids,
             };
             let out: Box<dyn std::io::Write + Send> = match &output {
                 Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
@@ -612,4 +624,25 @@ fn redact(url: &str) -> String {
         }
         _ => url.to_string(),
     }
+}
+
+/// The export's filter from the command line, parsed as GET /export/… parses
+/// its query parameters (the fields of `ApprovalFilter`).
+fn export_filter(
+    fiscal_year: i32,
+    province: Option<String>,
+    organisation: Option<String>,
+    filters: &[String],
+) -> anyhow::Result<crate::budget::filter::ApprovalFilter> {
+    let mut raw = std::collections::HashMap::new();
+    raw.insert("fiscalYear".to_string(), fiscal_year.to_string());
+    raw.extend(province.map(|p| ("provinceCode".to_string(), p)));
+    raw.extend(organisation.map(|o| ("organisationCode".to_string(), o)));
+    for pair in filters {
+        let (field, value) = pair
+            .split_once('=')
+            .with_context(|| format!("--filter {pair:?}: write FIELD=VALUE"))?;
+        raw.insert(field.trim().to_string(), value.trim().to_string());
+    }
+    Ok(http::export::ExportParams::parse(raw)?.filter)
 }

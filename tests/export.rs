@@ -609,3 +609,45 @@ async fn the_elaas_history_is_written_a_page_of_organisations_at_a_time() {
     let distinct: std::collections::BTreeSet<_> = codes.iter().collect();
     assert_eq!(distinct.len() as i64, organisations);
 }
+
+#[tokio::test]
+async fn the_command_takes_the_filters_of_the_http_export() {
+    let db = TestDb::demo().await;
+    let exe = env!("CARGO_BIN_EXE_tidtam");
+    let dir = std::env::temp_dir().join(format!("tidtam-export-cli-{}", db.name));
+    std::fs::create_dir_all(&dir).unwrap();
+    let export = |file: &str, extra: &[&str]| {
+        let path = dir.join(file);
+        let out = std::process::Command::new(exe)
+            .args([
+                "export",
+                "facts",
+                "--fiscal-year",
+                "2564",
+                "--province",
+                "71",
+            ])
+            .args(["--format", "csv", "--database-url", &db.url, "--output"])
+            .arg(&path)
+            .args(extra)
+            .output()
+            .unwrap();
+        (out, path)
+    };
+    // The goal filter keeps exactly the aerobic-dance project, as over HTTP.
+    let (out, path) = export("goal.csv", &["--filter", "goalCode=140101"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.contains(",1401,"), "its sub-plan: {csv}");
+    // A field ApprovalFilter does not have is refused and named.
+    let (out, _) = export("bad.csv", &["--filter", "colour=blue"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("colour"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -26,13 +26,14 @@ use tokio::sync::mpsc;
 /// and parsed as there (enums by name, money as `"20000.00"`, dates as
 /// `30/09/2564` or ISO).
 pub struct ExportParams {
-    filter: ApprovalFilter,
+    pub filter: ApprovalFilter,
 }
 
 impl ExportParams {
     /// Parses the parameters through the GraphQL input type itself, so that
-    /// they mean exactly what they mean in `disbursement(filter: …)`.
-    fn parse(raw: HashMap<String, String>) -> Result<ExportParams, AppError> {
+    /// they mean exactly what they mean in `disbursement(filter: …)`; also
+    /// what `tidtam export --filter field=value` takes.
+    pub fn parse(raw: HashMap<String, String>) -> Result<ExportParams, AppError> {
         use async_graphql::{InputType, Name, Number, Value};
         let mut object = async_graphql::indexmap::IndexMap::new();
         for (key, text) in raw {
