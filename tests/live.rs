@@ -88,7 +88,7 @@ async fn the_subscription_runs_over_a_websocket_with_a_token() {
     use tokio_tungstenite::tungstenite::Message;
 
     let db = TestDb::demo().await;
-    let base = db.serve().await;
+    let base = db.serve_live().await;
     let connect = || async {
         let mut request = format!("{}/graphql/ws", base.replacen("http", "ws", 1))
             .into_client_request()
@@ -132,6 +132,46 @@ async fn the_subscription_runs_over_a_websocket_with_a_token() {
         first["payload"]["data"]["trackingReportChanged"]["dataVersion"],
         version(&db).await
     );
+
+    // The token revoked while the subscription runs: the next change reaches
+    // it as UNAUTHENTICATED, and the subscription ends.
+    let token_id: i64 = sqlx::query_scalar("SELECT max(id) FROM api_tokens")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    tidtam::auth::store::revoke_token(&db.pool, "test", token_id, 0, true)
+        .await
+        .unwrap();
+    let (id, report_version): (i64, i32) =
+        sqlx::query_as("SELECT id, version FROM project_reports WHERE latitude IS NOT NULL")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    let completed = db
+        .graphql(
+            r#"mutation ($input: CompleteReportInput!) { completeReport(input: $input) { status } }"#,
+            json!({"input": {"id": tidtam::types::global_id::encode("ProjectReport", id), "version": report_version,
+                             "completedOn": "30/09/2564", "summary": "ประชาชนเข้าร่วม 150 คน"}}),
+        )
+        .await;
+    assert!(completed.get("errors").is_none(), "{completed:#}");
+    let mut after = Vec::new();
+    while let Ok(Some(Ok(message))) = tokio::time::timeout(Duration::from_secs(15), ws.next()).await
+    {
+        let message = read(message);
+        let done = message["type"] == "complete";
+        after.push(message);
+        if done {
+            break;
+        }
+    }
+    assert_eq!(after.len(), 2, "one refusal, then the end: {after:#?}");
+    assert_eq!(
+        after[0]["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{after:#?}"
+    );
+    assert!(after[0]["payload"]["data"].is_null(), "no data: {after:#?}");
+    assert_eq!(after[1]["type"], "complete");
 
     // A revoked or made-up token is refused at connection_init.
     let mut ws = connect().await;

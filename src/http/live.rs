@@ -1,7 +1,8 @@
 //! `/graphql/ws`: subscriptions over WebSocket (both the `graphql-transport-ws`
 //! and the older `graphql-ws` protocol). The token goes in the
 //! `connection_init` payload (`{"Authorization": "Bearer …"}`), since browsers
-//! cannot set headers on a WebSocket; a bad token closes the connection.
+//! cannot set headers on a WebSocket; a bad token closes the connection, and
+//! a token revoked later ends its subscriptions at their next event.
 //!
 //! Each operation goes through the same persisted-query rule as `/graphql`
 //! (src/http/persisted.rs): in persisted-only mode a document that is not in
@@ -47,10 +48,52 @@ pub async fn websocket(
                         .map_err(|e| async_graphql::Error::new(e.to_string()))?;
                     let mut data = Data::default();
                     data.insert::<Access>(access);
+                    data.insert(Credentials(authorization));
                     Ok(data)
                 })
                 .serve()
         })
+}
+
+/// The `Authorization` a connection was opened with, kept so that each event
+/// of a subscription first checks that the token still holds: a revoked or
+/// expired token (or a disabled account) hears nothing more.
+#[derive(Clone)]
+struct Credentials(Option<String>);
+
+impl Credentials {
+    fn of(session: Option<&Arc<Data>>) -> Option<String> {
+        session?
+            .get(&std::any::TypeId::of::<Credentials>())?
+            .downcast_ref::<Credentials>()?
+            .0
+            .clone()
+    }
+}
+
+/// Ends `events` with an `UNAUTHENTICATED` error at the first event after
+/// the token stopped holding. A database that does not answer is not a
+/// revocation: the event goes out.
+fn while_token_holds(
+    events: BoxStream<'static, Response>,
+    pool: PgPool,
+    authorization: String,
+) -> BoxStream<'static, Response> {
+    stream::unfold(Some((events, pool, authorization)), |state| async move {
+        let (mut events, pool, authorization) = state?;
+        let event = events.next().await?;
+        match crate::auth::authenticate(&pool, Some(&authorization)).await {
+            Err(e @ crate::error::AppError::Unauthenticated(_)) => {
+                use async_graphql::ErrorExtensions;
+                let e = e.extend();
+                let mut error = ServerError::new(e.message, None);
+                error.extensions = e.extensions;
+                Some((Response::from_errors(vec![error]), None))
+            }
+            _ => Some((event, Some((events, pool, authorization)))),
+        }
+    })
+    .boxed()
 }
 
 /// The schema behind the persisted-query rule: each operation's document is
@@ -102,11 +145,20 @@ impl Executor for PersistedExecutor {
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
         let this = self.clone();
+        let credentials = Credentials::of(session_data.as_ref());
         // The check is asynchronous (a hash may be looked up in PostgreSQL):
         // a stream whose first step resolves, then runs the operation's own.
         stream::once(async move {
             match this.resolve(request).await {
-                Ok(request) => Executor::execute_stream(&this.schema, request, session_data),
+                Ok(request) => {
+                    let events = Executor::execute_stream(&this.schema, request, session_data);
+                    match credentials {
+                        Some(authorization) => {
+                            while_token_holds(events, this.pool.clone(), authorization)
+                        }
+                        None => events,
+                    }
+                }
                 Err(refusal) => stream::once(async move { refusal }).boxed(),
             }
         })
