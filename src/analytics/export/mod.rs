@@ -341,17 +341,6 @@ async fn history_organisations(analytics: &Analytics, f: &ExportFilter) -> AppRe
     Ok(codes)
 }
 
-/// The snapshots of every organisation of the filter.
-async fn history_rows(analytics: &Analytics, f: &ExportFilter) -> AppResult<Vec<SnapshotRow>> {
-    let rows = crate::db::query_as(include_str!("elaas_history.sql"))
-        .bind(f.fiscal_year)
-        .bind(&f.province_code)
-        .bind(&f.organisation_code)
-        .fetch_all(&crate::db::Db::plain(analytics.pool()))
-        .await?;
-    Ok(rows)
-}
-
 /// The snapshots of a page of organisations.
 async fn history_page(
     analytics: &Analytics,
@@ -366,11 +355,13 @@ async fn history_page(
     Ok(rows)
 }
 
-/// The whole e-LAAS history of a filter as one frame (small scopes; the
-/// export itself goes page by page, [`write_to`]).
+/// The whole e-LAAS history of a filter as one frame: its organisations read
+/// as a single page (small scopes; the export itself goes page by page,
+/// [`write_to`]).
 async fn elaas_history(analytics: &Analytics, f: &ExportFilter) -> AppResult<DataFrame> {
-    let rows = history_rows(analytics, f).await?;
+    let codes = history_organisations(analytics, f).await?;
     let fiscal_year = f.fiscal_year;
+    let rows = history_page(analytics, fiscal_year, &codes).await?;
     analytics
         .run(move || history_frame(fiscal_year, &rows))
         .await
