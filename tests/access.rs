@@ -285,13 +285,31 @@ async fn the_audit_trail_names_the_account_and_shows_only_to_its_scope() {
     assert_eq!(public["data"]["node"]["history"], json!([]), "{public:#}");
 }
 
+/// A pool on a port nothing listens on, failing fast (100 ms).
+fn unreachable_pool() -> sqlx::PgPool {
+    sqlx::postgres::PgPoolOptions::new()
+        .acquire_timeout(std::time::Duration::from_millis(100))
+        .connect_lazy("postgres://nobody@127.0.0.1:1/none")
+        .unwrap()
+}
+
+/// An anonymous caller's answer to `request`, as JSON.
+async fn anonymous_answer(
+    schema: &tidtam::graphql::TidtamSchema,
+    pool: &sqlx::PgPool,
+    request: async_graphql::Request,
+) -> Value {
+    let response = schema
+        .execute(tidtam::graphql::prepare(request, pool, Access::anonymous()))
+        .await;
+    serde_json::to_value(&response).unwrap()
+}
+
 #[tokio::test]
 async fn a_deep_or_wide_query_is_refused_before_it_touches_the_database() {
-    // A pool on a port nothing listens on: any statement would fail with a
-    // connection error, so a limit's code proves none was sent.
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .connect_lazy("postgres://nobody@127.0.0.1:1/none")
-        .unwrap();
+    // Any statement would fail with a connection error, so a limit's code
+    // proves none was sent.
+    let pool = unreachable_pool();
     let schema = tidtam::graphql::build_schema(Some(pool.clone()));
     let mut nested = String::from("name");
     for _ in 0..16 {
@@ -320,26 +338,16 @@ async fn a_deep_or_wide_query_is_refused_before_it_touches_the_database() {
         (plans, "QUERY_TOO_COMPLEX"),
     ] {
         let request = async_graphql::Request::new(query);
-        let response = schema
-            .execute(tidtam::graphql::prepare(
-                request,
-                &pool,
-                Access::anonymous(),
-            ))
-            .await;
-        let answer = serde_json::to_value(&response).unwrap();
+        let answer = anonymous_answer(&schema, &pool, request).await;
         assert_eq!(code(&answer), Some(expected), "{answer:#}");
     }
 }
 
 #[tokio::test]
 async fn every_document_of_queries_passes_the_limits() {
-    // The same unreachable pool: a document within the limits gets as far as
-    // the database and fails there (quickly), never with a limit's code.
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .acquire_timeout(std::time::Duration::from_millis(100))
-        .connect_lazy("postgres://nobody@127.0.0.1:1/none")
-        .unwrap();
+    // A document within the limits gets as far as the (unreachable)
+    // database and fails there, never with a limit's code.
+    let pool = unreachable_pool();
     let schema = tidtam::graphql::build_schema(Some(pool.clone()));
     for (name, document) in tidtam::http::dashboard::QUERIES {
         let request = async_graphql::Request::new(document).variables(
@@ -347,14 +355,7 @@ async fn every_document_of_queries_passes_the_limits() {
                 "id": tidtam::types::global_id::encode("ProjectReport", 1)
             })),
         );
-        let response = schema
-            .execute(tidtam::graphql::prepare(
-                request,
-                &pool,
-                Access::anonymous(),
-            ))
-            .await;
-        let answer = serde_json::to_value(&response).unwrap();
+        let answer = anonymous_answer(&schema, &pool, request).await;
         for error in answer["errors"].as_array().into_iter().flatten() {
             let code = error["extensions"]["code"].as_str().unwrap_or("");
             assert!(

@@ -574,32 +574,9 @@ async fn the_upload_works_over_http_multipart() {
     let db = TestDb::demo().await;
     let base = db.serve().await;
 
-    let boundary = "tidtam-elaas-boundary";
-    let operations = json!({"query": IMPORT, "variables": {"file": null}}).to_string();
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
-             --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{\"0\": [\"variables.file\"]}}\r\n\
-             --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"elaas.csv\"\r\n\
-             Content-Type: text/csv\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(&fixture(THAI));
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let answer: serde_json::Value = reqwest::Client::new()
-        .post(format!("{base}/graphql"))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header("x-tidtam-csrf", "1")
-        .bearer_auth(db.token("officer.hadyai").await)
-        .body(body)
-        .send()
+    let token = db.token("officer.hadyai").await;
+    let answer: serde_json::Value = common::upload(&base, IMPORT, &fixture(THAI), Some(&token))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

@@ -470,33 +470,10 @@ async fn a_json_body_over_its_limit_is_refused_with_a_code_and_uploads_keep_thei
 
     // A multipart upload of 1.5 MiB is read whole and reaches the import,
     // which rejects the file's content, not its size.
-    let boundary = "tidtam-limit-boundary";
-    let operations = json!({
-        "query": "mutation ($file: Upload!) { importElaasSnapshot(file: $file) { rows } }",
-        "variables": {"file": null}
-    })
-    .to_string();
-    let mut upload = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{\"0\": [\"variables.file\"]}}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"elaas.csv\"\r\n\
-         Content-Type: text/csv\r\n\r\n"
-    )
-    .into_bytes();
-    upload.extend(std::iter::repeat_n(b'x', 1536 * 1024));
-    upload.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let response = client
-        .post(format!("{base}/graphql"))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header("x-tidtam-csrf", "1")
-        .bearer_auth(db.token("officer.hadyai").await)
-        .body(upload.clone())
-        .send()
-        .await
-        .unwrap();
+    const IMPORT: &str = "mutation ($file: Upload!) { importElaasSnapshot(file: $file) { rows } }";
+    let file = vec![b'x'; 1536 * 1024];
+    let token = db.token("officer.hadyai").await;
+    let response = common::upload(&base, IMPORT, &file, Some(&token)).await;
     assert_eq!(response.status(), 200);
     let answer: serde_json::Value = response.json().await.unwrap();
     assert_ne!(
@@ -508,17 +485,7 @@ async fn a_json_body_over_its_limit_is_refused_with_a_code_and_uploads_keep_thei
         "{answer:#}"
     );
     // Without a token the same upload is refused before its body is read.
-    let response = client
-        .post(format!("{base}/graphql"))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header("x-tidtam-csrf", "1")
-        .body(upload)
-        .send()
-        .await
-        .unwrap();
+    let response = common::upload(&base, IMPORT, &file, None).await;
     assert_eq!(response.status(), 401);
     let answer: serde_json::Value = response.json().await.unwrap();
     assert_eq!(

@@ -32,6 +32,24 @@ where
     serde_json::to_value(&response.data).unwrap()["trackingReportChanged"].clone()
 }
 
+/// A write that changes province 71's tracking report: the aerobic-dance
+/// project is completed.
+async fn complete_the_aerobic_dance_report(db: &TestDb) {
+    let (id, report_version): (i64, i32) =
+        sqlx::query_as("SELECT id, version FROM project_reports WHERE latitude IS NOT NULL")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    let completed = db
+        .graphql(
+            r#"mutation ($input: CompleteReportInput!) { completeReport(input: $input) { status } }"#,
+            json!({"input": {"id": tidtam::types::global_id::encode("ProjectReport", id), "version": report_version,
+                             "completedOn": "30/09/2564", "summary": "ประชาชนเข้าร่วม 150 คน"}}),
+        )
+        .await;
+    assert!(completed.get("errors").is_none(), "{completed:#}");
+}
+
 #[tokio::test]
 async fn a_mutation_that_changes_the_report_reaches_the_subscriber() {
     let db = TestDb::demo().await;
@@ -59,20 +77,8 @@ async fn a_mutation_that_changes_the_report_reaches_the_subscriber() {
         )
         .await;
     assert!(weights.get("errors").is_none(), "{weights:#}");
-    // A write that does: the aerobic-dance project is completed.
-    let (id, report_version): (i64, i32) =
-        sqlx::query_as("SELECT id, version FROM project_reports WHERE latitude IS NOT NULL")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
-    let completed = db
-        .graphql(
-            r#"mutation ($input: CompleteReportInput!) { completeReport(input: $input) { status } }"#,
-            json!({"input": {"id": tidtam::types::global_id::encode("ProjectReport", id), "version": report_version,
-                             "completedOn": "30/09/2564", "summary": "ประชาชนเข้าร่วม 150 คน"}}),
-        )
-        .await;
-    assert!(completed.get("errors").is_none(), "{completed:#}");
+    // A write that does.
+    complete_the_aerobic_dance_report(&db).await;
     let latest = version(&db).await;
 
     // One event, for the change that matters, at the version after both writes.
@@ -142,19 +148,7 @@ async fn the_subscription_runs_over_a_websocket_with_a_token() {
     tidtam::auth::store::revoke_token(&db.pool, "test", token_id, 0, true)
         .await
         .unwrap();
-    let (id, report_version): (i64, i32) =
-        sqlx::query_as("SELECT id, version FROM project_reports WHERE latitude IS NOT NULL")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
-    let completed = db
-        .graphql(
-            r#"mutation ($input: CompleteReportInput!) { completeReport(input: $input) { status } }"#,
-            json!({"input": {"id": tidtam::types::global_id::encode("ProjectReport", id), "version": report_version,
-                             "completedOn": "30/09/2564", "summary": "ประชาชนเข้าร่วม 150 คน"}}),
-        )
-        .await;
-    assert!(completed.get("errors").is_none(), "{completed:#}");
+    complete_the_aerobic_dance_report(&db).await;
     let mut after = Vec::new();
     while let Ok(Some(Ok(message))) = tokio::time::timeout(Duration::from_secs(15), ws.next()).await
     {

@@ -292,3 +292,37 @@ async fn build_template(conn: &mut PgConnection, admin: &str, name: &str, seed: 
     .await
     .expect("publish template");
 }
+
+/// Sends `file` as a GraphQL multipart request (the e-LAAS upload) of
+/// `query`, whose `$file` variable is the file, with the header that forces a
+/// CORS preflight and, if given, a token.
+pub async fn upload(
+    base: &str,
+    query: &str,
+    file: &[u8],
+    token: Option<&str>,
+) -> reqwest::Response {
+    let boundary = "tidtam-test-boundary";
+    let operations = serde_json::json!({"query": query, "variables": {"file": null}}).to_string();
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{\"0\": [\"variables.file\"]}}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"elaas.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let mut request = reqwest::Client::new()
+        .post(format!("{base}/graphql"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header("x-tidtam-csrf", "1")
+        .body(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.expect("the upload is sent")
+}
