@@ -117,6 +117,15 @@ fn sqlstate(e: &sqlx::Error) -> Option<String> {
 }
 
 impl AppError {
+    /// This error as a GraphQL error with no path (one raised before or
+    /// outside a resolver): its message and `extensions` as a field's.
+    pub fn server_error(&self) -> async_graphql::ServerError {
+        let e = self.extend();
+        let mut error = async_graphql::ServerError::new(e.message, None);
+        error.extensions = e.extensions;
+        error
+    }
+
     /// A validation error on `field`, with messages in both languages.
     pub fn validation(
         field: impl Into<String>,

@@ -10,7 +10,7 @@ use crate::error::AppError;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
 };
-use async_graphql::{ErrorExtensions, PathSegment, ServerError, ServerResult, Value};
+use async_graphql::{PathSegment, ServerResult, Value};
 use std::sync::Arc;
 
 /// What a root field needs of its caller.
@@ -118,9 +118,7 @@ impl Extension for GateExtension {
             let allowed =
                 permission_of(info.parent_type, info.name).is_some_and(|needed| access.may(needed));
             if !allowed {
-                let refused = refusal(access, info.name).extend();
-                let mut err = ServerError::new(refused.message, None);
-                err.extensions = refused.extensions;
+                let mut err = refusal(access, info.name).server_error();
                 err.path = vec![PathSegment::Field(
                     info.alias.unwrap_or(info.name).to_string(),
                 )];

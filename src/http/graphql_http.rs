@@ -261,10 +261,7 @@ impl Caller {
 
 /// An error refused before the operation runs, with its HTTP status.
 pub(super) fn refusal(media: Media, status: StatusCode, error: AppError) -> HttpResponse {
-    use async_graphql::ErrorExtensions;
-    let e = error.extend();
-    let mut server_error = ServerError::new(e.message, None);
-    server_error.extensions = e.extensions;
+    let server_error = error.server_error();
     let mut response = respond(media, errors_only(&[server_error]), true, status, None);
     *response.status_mut() = status;
     response
@@ -455,19 +452,13 @@ async fn mark_write(state: &AppState, response: &mut HttpResponse) {
 
 /// A persisted-query refusal: a request error (no `data`).
 fn persisted_refusal(media: Media, e: super::persisted::PersistedError) -> HttpResponse {
-    if let super::persisted::PersistedError::Database(db) = &e {
-        tracing::error!(error = %db, "persisted query lookup failed");
-    }
-    let message = match &e {
-        // Apollo's clients look for exactly this message.
-        super::persisted::PersistedError::NotFound => "PersistedQueryNotFound".to_string(),
-        other => other.to_string(),
-    };
-    let mut error = ServerError::new(message, None);
-    let mut ext = async_graphql::ErrorExtensionValues::default();
-    ext.set("code", e.code());
-    error.extensions = Some(ext);
-    respond(media, errors_only(&[error]), true, StatusCode::OK, None)
+    respond(
+        media,
+        errors_only(&[e.server_error()]),
+        true,
+        StatusCode::OK,
+        None,
+    )
 }
 
 fn mutation_over_get() -> HttpResponse {

@@ -13,7 +13,7 @@ use super::persisted::Persisted;
 use super::AppState;
 use crate::auth::Access;
 use crate::graphql::TidtamSchema;
-use async_graphql::{Data, Executor, Request, Response, ServerError};
+use async_graphql::{Data, Executor, Request, Response};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::{State, WebSocketUpgrade};
 use axum::response::Response as HttpResponse;
@@ -84,11 +84,7 @@ fn while_token_holds(
         let event = events.next().await?;
         match crate::auth::authenticate(&pool, Some(&authorization)).await {
             Err(e @ crate::error::AppError::Unauthenticated(_)) => {
-                use async_graphql::ErrorExtensions;
-                let e = e.extend();
-                let mut error = ServerError::new(e.message, None);
-                error.extensions = e.extensions;
-                Some((Response::from_errors(vec![error]), None))
+                Some((Response::from_errors(vec![e.server_error()]), None))
             }
             _ => Some((event, Some((events, pool, authorization)))),
         }
@@ -110,23 +106,7 @@ impl PersistedExecutor {
     async fn resolve(&self, mut request: Request) -> Result<Request, Response> {
         match self.persisted.resolve(&self.pool, &mut request).await {
             Ok(()) => Ok(request),
-            Err(e) => {
-                if let super::persisted::PersistedError::Database(db) = &e {
-                    tracing::error!(error = %db, "persisted query lookup failed");
-                }
-                let message = match &e {
-                    // Apollo's clients look for exactly this message.
-                    super::persisted::PersistedError::NotFound => {
-                        "PersistedQueryNotFound".to_string()
-                    }
-                    other => other.to_string(),
-                };
-                let mut error = ServerError::new(message, None);
-                let mut ext = async_graphql::ErrorExtensionValues::default();
-                ext.set("code", e.code());
-                error.extensions = Some(ext);
-                Err(Response::from_errors(vec![error]))
-            }
+            Err(e) => Err(Response::from_errors(vec![e.server_error()])),
         }
     }
 }

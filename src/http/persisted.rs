@@ -41,6 +41,24 @@ impl PersistedError {
             PersistedError::Database(_) => crate::error::codes::INTERNAL,
         }
     }
+
+    /// The error to send, over HTTP or a WebSocket alike (a database error
+    /// is logged here, once).
+    pub fn server_error(&self) -> async_graphql::ServerError {
+        if let PersistedError::Database(db) = self {
+            tracing::error!(error = %db, "persisted query lookup failed");
+        }
+        let message = match self {
+            // Apollo's clients look for exactly this message.
+            PersistedError::NotFound => "PersistedQueryNotFound".to_string(),
+            other => other.to_string(),
+        };
+        let mut error = async_graphql::ServerError::new(message, None);
+        let mut ext = async_graphql::ErrorExtensionValues::default();
+        ext.set("code", self.code());
+        error.extensions = Some(ext);
+        error
+    }
 }
 
 /// The registered documents and the mode.
