@@ -148,30 +148,7 @@ async fn prepare(
             "this dataset takes only fiscalYear, provinceCode and organisationCode; the other filters are for facts",
         )));
     }
-    let fiscal_year = filter.fiscal_year.ok_or_else(|| {
-        bad(AppError::validation(
-            "fiscalYear",
-            crate::error::codes::REQUIRED,
-            "ต้องระบุปีงบประมาณ (พ.ศ.)",
-            "fiscalYear (BE) is required",
-        ))
-    })?;
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let access: Access = crate::auth::authenticate(&state.pool, authorization)
-        .await
-        .map_err(|e| (StatusCode::UNAUTHORIZED, e))?;
-    let national = filter.province_code.is_none() && filter.organisation_code.is_none();
-    if national && !access.reads_all() {
-        return Err((
-            StatusCode::FORBIDDEN,
-            AppError::Forbidden(
-                "exporting the whole country needs an analyst's account; add provinceCode or organisationCode / การส่งออกทั้งประเทศต้องใช้บัญชีนักวิเคราะห์".into(),
-            ),
-        ));
-    }
-    within_rate(state, &access, ip)?;
+    let (fiscal_year, access) = admit(state, headers, ip, &filter).await?;
     let analytics = state
         .schema
         .data::<Arc<Analytics>>()
@@ -195,6 +172,45 @@ async fn prepare(
             approval_ids,
         },
     ))
+}
+
+/// What every export asks first: the fiscal year (required), the caller
+/// (from its token), the whole country only for an account that reads every
+/// LAO, and the caller within its rate.
+async fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+    ip: Option<IpAddr>,
+    filter: &ApprovalFilter,
+) -> Result<(i32, Access), (StatusCode, AppError)> {
+    let fiscal_year = filter.fiscal_year.ok_or_else(|| {
+        (
+            StatusCode::BAD_REQUEST,
+            AppError::validation(
+                "fiscalYear",
+                crate::error::codes::REQUIRED,
+                "ต้องระบุปีงบประมาณ (พ.ศ.)",
+                "fiscalYear (BE) is required",
+            ),
+        )
+    })?;
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let access: Access = crate::auth::authenticate(&state.pool, authorization)
+        .await
+        .map_err(|e| (StatusCode::UNAUTHORIZED, e))?;
+    let national = filter.province_code.is_none() && filter.organisation_code.is_none();
+    if national && !access.reads_all() {
+        return Err((
+            StatusCode::FORBIDDEN,
+            AppError::Forbidden(
+                "exporting the whole country needs an analyst's account; add provinceCode or organisationCode / การส่งออกทั้งประเทศต้องใช้บัญชีนักวิเคราะห์".into(),
+            ),
+        ));
+    }
+    within_rate(state, &access, ip)?;
+    Ok((fiscal_year, access))
 }
 
 /// The rate check of every export: per token, else per address (each
@@ -239,17 +255,6 @@ async fn handover(
             ),
         );
     }
-    let Some(fiscal_year) = filter.fiscal_year else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            AppError::validation(
-                "fiscalYear",
-                crate::error::codes::REQUIRED,
-                "ต้องระบุปีงบประมาณ (พ.ศ.)",
-                "fiscalYear (BE) is required",
-            ),
-        );
-    };
     if format != "json" && format != "xlsx" {
         return error(
             StatusCode::BAD_REQUEST,
@@ -260,24 +265,10 @@ async fn handover(
             ),
         );
     }
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let access = match crate::auth::authenticate(&state.pool, authorization).await {
-        Ok(a) => a,
-        Err(e) => return error(StatusCode::UNAUTHORIZED, e),
+    let (fiscal_year, access) = match admit(state, headers, ip, &filter).await {
+        Ok(admitted) => admitted,
+        Err((status, e)) => return error(status, e),
     };
-    if let Err((status, e)) = within_rate(state, &access, ip) {
-        return error(status, e);
-    }
-    if filter.province_code.is_none() && filter.organisation_code.is_none() && !access.reads_all() {
-        return error(
-            StatusCode::FORBIDDEN,
-            AppError::Forbidden(
-                "the whole country needs an analyst's account / ทั้งประเทศต้องใช้บัญชีนักวิเคราะห์".into(),
-            ),
-        );
-    }
     let begin = crate::auth::session::begin_statement(&access, state.limits.statement_timeout);
     let db = crate::db::Db::new(state.pool.clone(), begin);
     let records = match crate::reports::handover::records(
