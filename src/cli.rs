@@ -584,7 +584,6 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
         persisted.read_from(replicas.clone());
     }
     state.replicas = (!replicas.is_empty()).then_some(replicas);
-    state.pgbouncer = args.pgbouncer;
     state.limits = std::sync::Arc::new(http::ServerLimits {
         rate: crate::auth::rate::RateLimits::new(args.rate_limit),
         request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),

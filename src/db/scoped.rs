@@ -22,9 +22,10 @@ use std::sync::Arc;
 type Rows = Vec<Either<PgQueryResult, PgRow>>;
 
 /// A statement that can be sent more than once (a read retried on the
-/// primary), sent unnamed when `unnamed`: PgBouncer in transaction mode may
-/// hand the next transaction another server, where a named statement
-/// prepared here would not exist.
+/// primary), sent unnamed behind PgBouncer as every statement is
+/// ([`super::persistent`]): PgBouncer in transaction mode may hand the next
+/// transaction another server, where a named statement prepared here would
+/// not exist.
 struct Again<'q> {
     sql: &'q str,
     statement: Option<PgStatement<'q>>,
@@ -33,12 +34,12 @@ struct Again<'q> {
 }
 
 impl<'q> Again<'q> {
-    fn of<E: Execute<'q, Postgres>>(mut query: E, unnamed: bool) -> Result<Self, sqlx::Error> {
+    fn of<E: Execute<'q, Postgres>>(mut query: E) -> Result<Self, sqlx::Error> {
         Ok(Again {
             sql: query.sql(),
             statement: query.statement().cloned(),
             arguments: query.take_arguments().map_err(sqlx::Error::Encode)?,
-            persistent: !unnamed && super::persistent() && query.persistent(),
+            persistent: super::persistent() && query.persistent(),
         })
     }
 
@@ -85,8 +86,6 @@ pub struct Db {
     begin: Arc<str>,
     /// Where single statements (reads) go: a replica, else the primary.
     read: Option<ReadFrom>,
-    /// Behind PgBouncer in transaction mode: no named prepared statements.
-    unnamed: bool,
     /// The replicas, to read from when the primary is down.
     replicas: Option<Arc<Replicas>>,
     /// The caller's own last write (read-your-writes), for reads that do not
@@ -108,7 +107,6 @@ impl Db {
             pool,
             begin: begin.into(),
             read: None,
-            unnamed: false,
             replicas: None,
             min_lsn: None,
         }
@@ -136,12 +134,6 @@ impl Db {
     /// The caller's own last write, when reads go to replicas.
     pub fn min_lsn(&self) -> Option<u64> {
         self.min_lsn
-    }
-
-    /// Sends every statement unnamed (PgBouncer in transaction pooling mode).
-    pub fn unnamed(mut self, unnamed: bool) -> Self {
-        self.unnamed = unnamed;
-        self
     }
 
     /// Whether reads go to a replica.
@@ -223,7 +215,7 @@ impl<'c> Executor<'c> for &'c Db {
         // The rows are gathered before the transaction ends; every caller
         // collects them anyway (fetch_all, fetch_one).
         let rows = async move {
-            let rows = self.read(Again::of(query, self.unnamed)?).await?;
+            let rows = self.read(Again::of(query)?).await?;
             Ok::<_, sqlx::Error>(stream::iter(rows.into_iter().map(Ok)))
         };
         stream::once(rows).try_flatten().boxed()
@@ -238,7 +230,7 @@ impl<'c> Executor<'c> for &'c Db {
         E: 'q + Execute<'q, Postgres>,
     {
         Box::pin(async move {
-            let rows = self.read(Again::of(query, self.unnamed)?).await?;
+            let rows = self.read(Again::of(query)?).await?;
             Ok(rows.into_iter().find_map(|r| match r {
                 Either::Right(row) => Some(row),
                 Either::Left(_) => None,

@@ -154,8 +154,6 @@ pub struct RequestOptions {
     pub read_only: bool,
     /// The caller's own last write: read from a replica that has it.
     pub min_lsn: Option<u64>,
-    /// Behind PgBouncer in transaction mode.
-    pub pgbouncer: bool,
 }
 
 impl Default for RequestOptions {
@@ -165,7 +163,6 @@ impl Default for RequestOptions {
             replicas: None,
             read_only: false,
             min_lsn: None,
-            pgbouncer: false,
         }
     }
 }
@@ -185,7 +182,7 @@ pub fn prepare_with(
         statement_timeout
     };
     let begin = crate::auth::session::begin_statement(&access, timeout);
-    let mut db = Db::new(pool.clone(), begin).unnamed(options.pgbouncer);
+    let mut db = Db::new(pool.clone(), begin);
     if let (Some(replicas), true) = (&options.replicas, options.read_only) {
         db = db.reading_from(replicas, options.min_lsn);
     }

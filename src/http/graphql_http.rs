@@ -367,7 +367,6 @@ async fn run(
         replicas: state.replicas.clone(),
         read_only: kind == Some(OperationType::Query),
         min_lsn: caller.min_lsn(),
-        pgbouncer: state.pgbouncer,
     };
     let request = crate::graphql::prepare_with(request, &state.pool, access, &options);
     let response: Response =

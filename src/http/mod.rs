@@ -47,8 +47,6 @@ pub struct AppState {
     pub persisted: Arc<persisted::Persisted>,
     /// Read replicas (`DATABASE_READ_URL`), if any.
     pub replicas: Option<Arc<crate::db::replicas::Replicas>>,
-    /// Behind PgBouncer in transaction mode (`TIDTAM_PGBOUNCER`).
-    pub pgbouncer: bool,
 }
 
 impl AppState {
@@ -62,7 +60,6 @@ impl AppState {
             draining: Draining::default(),
             persisted: Arc::new(persisted::Persisted::new(false)),
             replicas: None,
-            pgbouncer: false,
         }
     }
 }
