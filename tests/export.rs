@@ -474,7 +474,7 @@ async fn the_emenscr_workbook_has_every_field_of_the_json_with_numbers_as_number
     assert!(!sources.is_empty(), "{record:#}");
     let headings = [
         ("GENERAL_SUBSIDY", "เงินอุดหนุนทั่วไป"),
-        ("OWN_REVENUE", "เงินรายได้"),
+        ("OWN_REVENUE", "รายได้จัดเก็บเอง"),
     ];
     for (key, amount) in sources {
         let heading = headings

@@ -17,6 +17,23 @@ pub const SOURCES: [&str; 9] = [
     "UNKNOWN",
 ];
 
+/// The Thai name of a funding source (แหล่งเงิน), as the manual's form and
+/// [`crate::budget::graphql::FundingSource`] name it.
+pub fn source_name(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "GENERAL_SUBSIDY" => "เงินอุดหนุนทั่วไป",
+        "PURPOSE_SUBSIDY" => "เงินอุดหนุนแบบมีวัตถุประสงค์",
+        "GOVERNMENT_SUBSIDY" => "เงินอุดหนุนจากรัฐบาล",
+        "SPECIFIC_SUBSIDY" => "เงินอุดหนุนเฉพาะกิจ",
+        "OWN_REVENUE" => "รายได้จัดเก็บเอง",
+        "OTHER_REVENUE" => "รายได้อื่น ๆ",
+        "ACCUMULATED_FUNDS" => "เงินสะสม",
+        "ACCUMULATED_RESERVE" => "เงินทุนสำรองสะสม",
+        "UNKNOWN" => "ไม่ทราบแหล่งที่มา",
+        _ => return None,
+    })
+}
+
 /// Everything the aggregates of one fiscal year are computed from.
 pub struct YearFrames {
     pub fiscal_year: i32,

@@ -621,7 +621,10 @@ impl<'a> Labels<'a> {
                 let (iso, be) = month_names(fiscal_year, raw.parse().unwrap_or(0));
                 (iso, Some(be))
             }
-            Dimension::FundingSource => (raw.to_string(), source_name(raw).map(str::to_string)),
+            Dimension::FundingSource => (
+                raw.to_string(),
+                super::frames::source_name(raw).map(str::to_string),
+            ),
             _ => (raw.to_string(), None),
         };
         DimensionValue {
@@ -647,21 +650,6 @@ impl<'a> Labels<'a> {
             disbursed_pct_of_contract: g.pct_of_contract(),
         }
     }
-}
-
-fn source_name(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "GENERAL_SUBSIDY" => "เงินอุดหนุนทั่วไป",
-        "PURPOSE_SUBSIDY" => "เงินอุดหนุนแบบมีวัตถุประสงค์",
-        "GOVERNMENT_SUBSIDY" => "เงินอุดหนุนจากรัฐบาล",
-        "SPECIFIC_SUBSIDY" => "เงินอุดหนุนเฉพาะกิจ",
-        "OWN_REVENUE" => "รายได้จัดเก็บเอง",
-        "OTHER_REVENUE" => "รายได้อื่น ๆ",
-        "ACCUMULATED_FUNDS" => "เงินสะสม",
-        "ACCUMULATED_RESERVE" => "เงินทุนสำรองสะสม",
-        "UNKNOWN" => "ไม่ทราบแหล่งที่มา",
-        _ => return None,
-    })
 }
 
 /// Mutations of the analytics layer.

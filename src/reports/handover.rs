@@ -6,6 +6,7 @@
 //! It reads through the caller's scope: drafts and phone numbers follow the
 //! same rules as the API.
 
+use crate::analytics::frames::{source_name, SOURCES};
 use crate::db::Db;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use serde_json::Value;
@@ -39,19 +40,6 @@ enum Kind {
     /// true / false as Excel's TRUE / FALSE.
     Bool,
 }
-
-/// The funding sources of `budget.sources`, by their key, with a heading.
-const SOURCES: [(&str, &str); 9] = [
-    ("GENERAL_SUBSIDY", "เงินอุดหนุนทั่วไป"),
-    ("PURPOSE_SUBSIDY", "เงินอุดหนุนทั่วไประบุวัตถุประสงค์"),
-    ("GOVERNMENT_SUBSIDY", "เงินอุดหนุนจากส่วนราชการ"),
-    ("SPECIFIC_SUBSIDY", "เงินอุดหนุนเฉพาะกิจ"),
-    ("OWN_REVENUE", "เงินรายได้"),
-    ("OTHER_REVENUE", "เงินรายได้อื่น"),
-    ("ACCUMULATED_FUNDS", "เงินสะสม"),
-    ("ACCUMULATED_RESERVE", "เงินทุนสำรองเงินสะสม"),
-    ("UNKNOWN", "ไม่ระบุแหล่งเงิน"),
-];
 
 /// The columns of the `projects` sheet before the funding sources and the
 /// quarters: a heading, where its value is in the JSON record, how to write it.
@@ -186,7 +174,11 @@ fn write_cell(
 /// The headings of the `projects` sheet, in order.
 fn headings() -> Vec<String> {
     let mut out: Vec<String> = COLUMNS.iter().map(|(h, _, _)| h.to_string()).collect();
-    out.extend(SOURCES.iter().map(|(_, h)| format!("แหล่งเงิน: {h}")));
+    out.extend(
+        SOURCES
+            .iter()
+            .map(|key| format!("แหล่งเงิน: {}", source_name(key).unwrap_or(key))),
+    );
     for q in 1..=4 {
         out.push(format!("ไตรมาส {q} ร้อยละ"));
         out.push(format!("ไตรมาส {q} ความก้าวหน้า"));
@@ -207,7 +199,7 @@ fn write_record(
         write_cell(sheet, formats, (row, col), at(record, path), kind)?;
         col += 1;
     }
-    for (key, _) in SOURCES {
+    for key in SOURCES {
         let amount = &record["budget"]["sources"][key];
         write_cell(sheet, formats, (row, col), amount, Kind::Money)?;
         col += 1;
