@@ -597,7 +597,7 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
     println!(
-        "Tidtam is serving GraphiQL at http://{}/graphql",
+        "Tidtam is serving the dashboard at http://{0}/, GraphiQL at http://{0}/graphiql and GraphQL at http://{0}/graphql",
         args.listen
     );
     http::shutdown::serve_until(
