@@ -31,6 +31,12 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{MergedObject, MergedSubscription, Request, Schema};
 use sqlx::PgPool;
 
+/// The address of the client that sent a request (HTTP or WebSocket), put in
+/// the request's data by the front door so resolvers can throttle by it
+/// (sign-in). `None` where no socket address is known (tests, in-process).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddress(pub Option<std::net::IpAddr>);
+
 /// The root query: the merged root fields of every domain.
 #[derive(MergedObject, Default)]
 pub struct Query(
