@@ -37,6 +37,19 @@ pub enum AppError {
     /// The request ran longer than its time limit.
     #[error("the request took too long and was stopped / คำขอใช้เวลานานเกินกำหนดจึงถูกยกเลิก")]
     Timeout,
+    /// Too many failed sign-ins for this account or address; it may try
+    /// again after this many seconds (src/auth/throttle.rs).
+    #[error("too many failed sign-ins; try again in {0} s / เข้าสู่ระบบผิดหลายครั้งเกินไป โปรดลองใหม่ในอีก {0} วินาที")]
+    SignInThrottled(u64),
+    /// An e-LAAS item already linked to another budget approval (an item
+    /// belongs to at most one): names that approval.
+    #[error("{field}: the e-LAAS item is already linked to budget approval {approval_id} ({approval_name})")]
+    AlreadyLinked {
+        field: String,
+        /// The global id of the approval that holds the item.
+        approval_id: String,
+        approval_name: String,
+    },
     /// The request body is larger than this many bytes.
     #[error("คำขอมีขนาดใหญ่เกิน {0} ไบต์ / the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
@@ -81,6 +94,10 @@ pub mod codes {
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     pub const TIMEOUT: &str = "TIMEOUT";
     pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
+    /// Too many failed sign-ins; `extensions.retryAfter` says when to retry.
+    pub const SIGN_IN_THROTTLED: &str = "SIGN_IN_THROTTLED";
+    /// The e-LAAS item is linked to another approval (`extensions.approvalId`).
+    pub const ALREADY_LINKED: &str = "ALREADY_LINKED";
     /// The database could not be reached (restarting, failing over); nothing
     /// was written; the request may be sent again.
     pub const DATABASE_UNAVAILABLE: &str = "DATABASE_UNAVAILABLE";
@@ -107,6 +124,9 @@ pub fn unavailable(e: &sqlx::Error) -> bool {
 /// PostgreSQL's "insufficient privilege": a row-level security policy or a
 /// grant refused the statement.
 const SQLSTATE_INSUFFICIENT_PRIVILEGE: &str = "42501";
+/// PostgreSQL's "unique violation": a row with the same key exists (a
+/// create that lost a race with another).
+const SQLSTATE_UNIQUE_VIOLATION: &str = "23505";
 /// PostgreSQL's "query canceled": the statement timeout ran out.
 const SQLSTATE_QUERY_CANCELED: &str = "57014";
 
@@ -153,10 +173,13 @@ impl AppError {
             AppError::Forbidden(_) => codes::FORBIDDEN,
             AppError::Timeout => codes::TIMEOUT,
             AppError::RateLimited(_) => codes::RATE_LIMITED,
+            AppError::SignInThrottled(_) => codes::SIGN_IN_THROTTLED,
+            AppError::AlreadyLinked { .. } => codes::ALREADY_LINKED,
             AppError::PayloadTooLarge(_) => codes::PAYLOAD_TOO_LARGE,
             AppError::Database(e) if unavailable(e) => codes::DATABASE_UNAVAILABLE,
             AppError::Database(e) => match sqlstate(e).as_deref() {
                 Some(SQLSTATE_INSUFFICIENT_PRIVILEGE) => codes::FORBIDDEN,
+                Some(SQLSTATE_UNIQUE_VIOLATION) => codes::DUPLICATE,
                 Some(SQLSTATE_QUERY_CANCELED) => codes::TIMEOUT,
                 _ => codes::INTERNAL,
             },
@@ -175,6 +198,7 @@ impl ErrorExtensions for AppError {
             (AppError::Database(_), codes::DATABASE_UNAVAILABLE) => {
                 "the database is unavailable for a moment; nothing was saved, try again / ฐานข้อมูลไม่พร้อมชั่วคราว ยังไม่มีการบันทึก โปรดลองใหม่".to_string()
             }
+            (AppError::Database(e), codes::DUPLICATE) => duplicate_of(e).2.to_string(),
             (AppError::Database(_), codes::TIMEOUT) => {
                 "the query took too long and was stopped / คำสั่งใช้เวลานานเกินกำหนดจึงถูกยกเลิก"
                     .to_string()
@@ -196,6 +220,28 @@ impl ErrorExtensions for AppError {
                 } => {
                     ext.set("field", field.as_str());
                     ext.set("messageTh", message_th.as_str());
+                }
+                AppError::Database(e) if self.code() == codes::DUPLICATE => {
+                    let (field, message_th, _) = duplicate_of(e);
+                    ext.set("field", field);
+                    ext.set("messageTh", message_th);
+                }
+                AppError::SignInThrottled(seconds) => {
+                    ext.set("retryAfter", *seconds);
+                }
+                AppError::AlreadyLinked {
+                    field,
+                    approval_id,
+                    approval_name,
+                } => {
+                    ext.set("field", field.as_str());
+                    ext.set("approvalId", approval_id.as_str());
+                    ext.set(
+                        "messageTh",
+                        format!(
+                            "รายการ e-LAAS นี้เชื่อมกับการอนุมัติงบประมาณ {approval_id} ({approval_name}) แล้ว"
+                        ),
+                    );
                 }
                 AppError::Invalid(errors) => {
                     if let Some(first) = errors.first() {
@@ -261,9 +307,89 @@ pub fn internal<E: std::fmt::Display + 'static>(error: E) -> async_graphql::Erro
                 .into(),
         ),
         Some(SQLSTATE_QUERY_CANCELED) => AppError::Timeout,
+        Some(SQLSTATE_UNIQUE_VIOLATION) => {
+            let (field, th, en) = sql.map(duplicate_of).unwrap_or(("input", "", ""));
+            AppError::validation(field, codes::DUPLICATE, th, en)
+        }
         _ => AppError::Internal(anyhow::anyhow!("{error}")),
     };
     app.extend()
+}
+
+/// The unique constraints of the schema and the input field each protects,
+/// with the refusal in Thai and English: a create that loses a race to
+/// another (the check before its insert saw nothing yet) answers as the check
+/// would have. A constraint missing here still answers `DUPLICATE`, naming
+/// no field more precise than `input`.
+const UNIQUE_FIELDS: &[(&str, &str, &str, &str)] = &[
+    (
+        "development_plans_organisation_id_first_year_key",
+        "input.firstYear",
+        "หน่วยงานมีแผนที่เริ่มปีนี้แล้ว",
+        "the organisation already has a plan starting this year",
+    ),
+    (
+        "plan_amendments_plan_id_number_key",
+        "input.planId",
+        "แผนนี้มีการแก้ไขครั้งนี้แล้ว",
+        "the plan already has an amendment with this number",
+    ),
+    (
+        "lao_strategies_plan_id_number_key",
+        "input.strategies",
+        "ยุทธศาสตร์ลำดับนี้มีอยู่แล้ว",
+        "the plan already has a strategy with this number",
+    ),
+    (
+        "plan_project_budgets_pkey",
+        "input.plannedBudgets",
+        "ปีนี้ซ้ำ",
+        "this plan year is given twice",
+    ),
+    (
+        "budget_approvals_one_per_path",
+        "input.planProjectId",
+        "โครงการนี้อนุมัติงบประมาณปีนี้ทางนี้แล้ว",
+        "the project is already approved for this fiscal year by this path",
+    ),
+    (
+        "budget_approvals_one_per_elaas_item",
+        "input.elaasItemId",
+        "รายการ e-LAAS นี้เชื่อมกับการอนุมัติงบประมาณอื่นแล้ว",
+        "the e-LAAS item is already linked to another approval",
+    ),
+    (
+        "project_reports_budget_approval_id_key",
+        "input.approvalId",
+        "โครงการนี้มีรายงานแล้ว",
+        "the project already has a report",
+    ),
+    (
+        "accounts_username_key",
+        "input.username",
+        "ชื่อผู้ใช้นี้มีอยู่แล้ว",
+        "this username is taken",
+    ),
+    (
+        "elaas_items_organisation_id_fiscal_year_item_code_key",
+        "file",
+        "รหัสรายการ e-LAAS ซ้ำ",
+        "an e-LAAS item code appears twice for one organisation and year",
+    ),
+];
+
+/// The field and messages (Thai, English) of a unique violation.
+fn duplicate_of(e: &sqlx::Error) -> (&'static str, &'static str, &'static str) {
+    let constraint = e.as_database_error().and_then(|d| d.constraint());
+    UNIQUE_FIELDS
+        .iter()
+        .find(|(name, ..)| Some(*name) == constraint)
+        .map(|(_, field, th, en)| (*field, *th, *en))
+        .unwrap_or((
+            "input",
+            "มีข้อมูลนี้อยู่แล้ว",
+            "a record with this key exists already",
+        ))
 }
 
 fn field_error_value(e: &FieldError) -> async_graphql::Value {

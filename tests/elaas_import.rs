@@ -777,3 +777,109 @@ async fn items_take_the_newest_name_and_history_does_not_rename_them() {
     .unwrap();
     assert_eq!(october, "10.00");
 }
+
+/// The workbook of issue 19: its header, and one value at XFD1048576 (or
+/// wherever `far` says). The old reader sized a grid up to that cell and
+/// the allocation aborted the process.
+fn hostile_workbook(far: (u32, u16)) -> Vec<u8> {
+    use rust_xlsxwriter::Workbook;
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("e-LAAS").unwrap();
+    for (c, h) in [
+        "รหัส อปท.",
+        "ปีงบประมาณ",
+        "รหัสรายการ",
+        "ชื่อรายการ",
+        "งบตามข้อบัญญัติ/เทศบัญญัติ",
+        "งบตามสัญญา",
+        "เบิกจ่าย",
+        "คงเหลือ",
+        "ข้อมูล ณ วันที่",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    sheet.write_string(far.0, far.1, "x").unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn a_cell_at_xfd1048576_is_refused_naming_the_sheet_and_cell() {
+    let db = TestDb::empty().await;
+    let bytes = hostile_workbook((1_048_575, 16_383));
+    assert!(bytes.len() < 8 * 1024, "{} bytes", bytes.len());
+    let Err(ImportError::Rejected(errors)) = run(&db, bytes.clone()).await else {
+        panic!("must be rejected")
+    };
+    assert_eq!(
+        lines_and_fields(&errors),
+        vec![(1_048_576, "file", "SHEET_TOO_LARGE")]
+    );
+    assert!(
+        errors[0].message_en.contains("\"e-LAAS\"") && errors[0].message_en.contains("XFD1048576"),
+        "{}",
+        errors[0].message_en
+    );
+    assert!(errors[0].message_th.contains("XFD1048576"));
+    // Through the GraphQL upload too.
+    let answer = upload(&db, "hostile.xlsx", bytes).await;
+    let error = &answer["errors"][0];
+    assert_eq!(error["extensions"]["code"], "IMPORT_REJECTED");
+    assert_eq!(error["extensions"]["errors"][0]["code"], "SHEET_TOO_LARGE");
+}
+
+/// A value far down (Z1000000) is within Excel's grid: it is read as the
+/// one bad row it is, without a grid of a million rows in memory.
+#[tokio::test]
+async fn a_far_cell_within_the_grid_is_a_bad_row_not_a_huge_grid() {
+    let db = TestDb::empty().await;
+    let Err(ImportError::Rejected(errors)) = run(&db, hostile_workbook((999_999, 25))).await else {
+        panic!("must be rejected")
+    };
+    assert!(errors.iter().all(|e| e.line == 1_000_000), "{errors:?}");
+    assert!(errors
+        .iter()
+        .any(|e| e.field == "lao_code" && e.code == "REQUIRED"));
+}
+
+/// The command line refuses the same workbook, and the process survives.
+#[tokio::test]
+async fn the_command_refuses_the_hostile_workbook() {
+    let db = TestDb::empty().await;
+    let path = std::env::temp_dir().join(format!("tidtam-hostile-{}.xlsx", std::process::id()));
+    std::fs::write(&path, hostile_workbook((1_048_575, 16_383))).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tidtam"))
+        .args(["import", "elaas"])
+        .arg(&path)
+        .args(["--database-url", &db.url])
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("SHEET_TOO_LARGE") && stderr.contains("XFD1048576"),
+        "{stderr}"
+    );
+}
+
+/// Issue 20 §5: a file with its header and no data rows is refused as an
+/// empty file is, through the import and the GraphQL upload alike.
+#[tokio::test]
+async fn a_header_without_rows_is_an_empty_file() {
+    let db = TestDb::empty().await;
+    let header = "รหัส อปท.,ปีงบประมาณ,รหัสรายการ,ชื่อรายการ,งบตามข้อบัญญัติ/เทศบัญญัติ,งบตามสัญญา,วันที่ลงนามสัญญา,เบิกจ่าย,คงเหลือ,ข้อมูล ณ วันที่\n\n";
+    let Err(ImportError::Rejected(errors)) = run(&db, header.as_bytes().to_vec()).await else {
+        panic!("must be rejected")
+    };
+    assert_eq!(lines_and_fields(&errors), vec![(0, "file", "EMPTY_FILE")]);
+    let answer = upload(&db, "header-only.csv", header.as_bytes().to_vec()).await;
+    assert_eq!(answer["errors"][0]["extensions"]["code"], "IMPORT_REJECTED");
+    assert_eq!(
+        answer["errors"][0]["extensions"]["errors"][0]["code"],
+        "EMPTY_FILE"
+    );
+}

@@ -200,8 +200,12 @@ async fn auto_link_links_only_the_unambiguous() {
         )
         .await;
     let ext = &refused["errors"][0]["extensions"];
-    assert_eq!(ext["code"], "DUPLICATE");
+    assert_eq!(ext["code"], "ALREADY_LINKED");
     assert_eq!(ext["field"], "elaasItemId");
+    assert!(
+        ext["approvalId"].is_string(),
+        "names the approval holding it"
+    );
     // A stale version is refused too.
     let stale = db
         .graphql(

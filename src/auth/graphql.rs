@@ -1,6 +1,7 @@
 //! `viewer`, signing in and out, API tokens, and account administration.
 
 use super::store::{self, NewAccount, TokenInfo};
+use super::throttle::{self, Keys, SignInLimits};
 use super::{Access, Account, Role};
 use crate::db::loader::{load_one, ById};
 use crate::error::{codes, AppError, GqlResultExt};
@@ -177,6 +178,9 @@ pub struct AuthMutation;
 #[Object]
 impl AuthMutation {
     /// Signs in with a username and password; the answer's token lasts 12 hours.
+    /// Repeated failures for one account or from one address are refused for
+    /// a growing while with SIGN_IN_THROTTLED and `extensions.retryAfter`
+    /// (seconds); see docs/access.md.
     async fn sign_in(
         &self,
         ctx: &Context<'_>,
@@ -184,15 +188,32 @@ impl AuthMutation {
         password: String,
     ) -> async_graphql::Result<IssuedToken> {
         let pool = accounts_pool(ctx)?;
+        let address = ctx
+            .data_opt::<crate::graphql::ClientAddress>()
+            .and_then(|a| a.0);
+        let limits = ctx
+            .data_opt::<SignInLimits>()
+            .copied()
+            .unwrap_or_else(SignInLimits::from_env);
+        let keys = Keys::new(&username, address);
+        // The audit trail names the attempt: who it claimed to be, and from where.
+        let actor = format!(
+            "sign-in:{}@{}",
+            keys.account.trim_start_matches("account:"),
+            address.map_or_else(|| "unknown".to_string(), |a| a.to_string())
+        );
+        throttle::admit(pool, &actor, &keys).await.gql()?;
         let Some(account) = store::check_password(pool, &username, &password)
             .await
             .gql()?
         else {
+            throttle::failed(pool, &actor, &keys, &limits).await.gql()?;
             return Err(AppError::Unauthenticated(
                 "wrong username or password / ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง".into(),
             ))
             .gql();
         };
+        throttle::succeeded(pool, &actor, &keys).await.gql()?;
         let (token, info) = store::create_token(
             pool,
             &account.username,

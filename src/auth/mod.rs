@@ -6,6 +6,7 @@
 //!   row-level security (migration `…_auth.sql`) enforces it a second time.
 //! - [`token`], [`password`], [`store`]: tokens, argon2 passwords, accounts.
 //! - [`rate`]: per-caller rate limits.
+//! - [`throttle`]: failed sign-ins per account and address, growing delays.
 
 pub mod gate;
 pub mod graphql;
@@ -13,6 +14,7 @@ pub mod password;
 pub mod rate;
 pub mod session;
 pub mod store;
+pub mod throttle;
 pub mod token;
 
 pub use gate::{Gate, Permission};

@@ -58,15 +58,14 @@ pub async fn check_password(
             .bind(username.trim().to_lowercase())
             .fetch_optional(&Db::plain(pool))
             .await?;
-    let Some(found) = found else {
-        return Ok(None);
+    // An unknown name, or an account without a password, verifies a dummy
+    // hash: the answer takes as long as for a real account.
+    let (account, stored) = match found {
+        Some(f) => (Some(f.account), f.password_hash),
+        None => (None, None),
     };
-    let Some(stored) = found.password_hash else {
-        return Ok(None);
-    };
-    Ok(password::verify_blocking(given.to_string(), stored)
-        .await
-        .then_some(found.account))
+    let ok = password::verify_or_dummy(given.to_string(), stored).await;
+    Ok(account.filter(|_| ok))
 }
 
 /// What a new account needs.

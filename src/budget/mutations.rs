@@ -4,8 +4,9 @@
 use super::store::{insert_approval, FundingSources, NewApproval};
 use super::{BudgetApproval, BudgetPath};
 use crate::audit;
+use crate::elaas::matching;
 use crate::error::{codes, AppError, GqlResultExt};
-use crate::plans::mutations::{key_of, settle};
+use crate::plans::mutations::key_of;
 use crate::types::{fiscal_year_range, format_be};
 use crate::validation::Validator;
 use async_graphql::{Context, InputObject, Object, ID};
@@ -148,6 +149,13 @@ impl BudgetMutation {
                 .gql()?,
         };
         v.finish().gql()?;
+        // The one rule of every link (elaas::matching::link_item): an item
+        // belongs to at most one approval.
+        if let Some(item) = elaas {
+            if let Some(held) = matching::holder(&mut tx, item, 0).await.gql()? {
+                return Err(matching::already_linked("input.elaasItemId", held)).gql();
+            }
+        }
         let id = insert_approval(
             &mut tx,
             &NewApproval {
@@ -169,50 +177,20 @@ impl BudgetMutation {
         Ok(approval)
     }
 
-    /// Links an approval to its e-LAAS item (or removes the link).
+    /// Links an approval to its e-LAAS item (or removes the link), by the same
+    /// rule and code as `confirmElaasLink`: an item linked to another approval
+    /// is refused with ALREADY_LINKED naming that approval.
     async fn link_elaas_item(
         &self,
         ctx: &Context<'_>,
         input: LinkElaasInput,
     ) -> async_graphql::Result<BudgetApproval> {
         let id = key_of(&input.approval_id, "BudgetApproval", "input.approvalId").gql()?;
-        let mut tx = audit::begin(ctx).await?;
-        let current: Option<BudgetApproval> = crate::db::query_as(super::sql::BY_ID)
-            .bind(vec![id])
-            .fetch_optional(&mut *tx)
-            .await
-            .gql()?;
-        let Some(current) = current else {
-            return Err(AppError::NotFound(format!("BudgetApproval {id}"))).gql();
-        };
-        let mut v = Validator::new();
         let item = match &input.elaas_item_id {
-            Some(item) => elaas_item(
-                &mut tx,
-                &mut v,
-                item,
-                current.organisation_id,
-                current.fiscal_year,
-            )
-            .await
-            .gql()?,
+            Some(item) => Some(key_of(item, "ElaasItem", "input.elaasItemId").gql()?),
             None => None,
         };
-        v.finish().gql()?;
-        let updated: Option<i64> = crate::db::query_scalar(include_str!("sql/link_elaas.sql"))
-            .bind(id)
-            .bind(input.version)
-            .bind(item)
-            .bind("manual")
-            .fetch_optional(&mut *tx)
-            .await
-            .gql()?;
-        settle(&mut tx, updated, "budget_approvals", id, "BudgetApproval")
-            .await
-            .gql()?;
-        let approval = approval_by_id(&mut tx, id).await.gql()?;
-        tx.commit().await.gql()?;
-        Ok(approval)
+        crate::elaas::mutations::link(ctx, id, input.version, item, "input.elaasItemId").await
     }
 }
 

@@ -12,6 +12,7 @@
 //! - score = 0.8 × name + 0.2 × amount.
 
 use super::ElaasItem;
+use crate::error::{codes, AppError};
 use crate::types::Money;
 use async_graphql::SimpleObject;
 use rust_decimal::prelude::ToPrimitive;
@@ -278,6 +279,127 @@ pub async fn auto_link(
     picks.retain(|p| linked.contains(&p.approval_id));
     let left = approvals.len() - picks.len();
     Ok((picks, left))
+}
+
+/// A change of an approval's e-LAAS link, by any path (`confirmElaasLink`,
+/// `linkElaasItem`).
+pub struct LinkChange<'a> {
+    /// The approval and the version its caller read.
+    pub approval_id: i64,
+    pub version: i32,
+    /// The item to link; `None` removes the link.
+    pub item: Option<i64>,
+    /// `manual` (an officer's) or `auto` (the matcher's).
+    pub method: &'static str,
+    /// The input field that names the item, for errors.
+    pub field: &'a str,
+}
+
+/// The approval holding `item`, other than `except`: its id and budget item name.
+pub async fn holder(
+    conn: &mut PgConnection,
+    item: i64,
+    except: i64,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
+    crate::db::query_as(
+        "SELECT id, budget_item_name FROM budget_approvals WHERE elaas_item_id = $1 AND id <> $2",
+    )
+    .bind(item)
+    .bind(except)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The refusal of a link to an item that `holder` holds.
+pub fn already_linked(field: &str, (id, name): (i64, String)) -> AppError {
+    AppError::AlreadyLinked {
+        field: field.to_string(),
+        approval_id: crate::types::global_id::encode("BudgetApproval", id).to_string(),
+        approval_name: name,
+    }
+}
+
+/// The one rule for linking an approval to an e-LAAS item: the item exists,
+/// is of the approval's organisation and fiscal year, and belongs to no other
+/// approval (`ALREADY_LINKED`, naming it). The unique constraint
+/// `budget_approvals_one_per_elaas_item` holds the last against a racing
+/// caller: its violation is caught at a savepoint and answered the same way.
+/// Returns the approval's id, or `None` when `version` is stale or the
+/// approval does not exist (for `plans::mutations::settle`).
+pub async fn link_item(
+    conn: &mut PgConnection,
+    approval: (i64, i64, i32),
+    change: &LinkChange<'_>,
+) -> Result<Option<i64>, AppError> {
+    let (approval_id, organisation_id, fiscal_year) = approval;
+    if let Some(item) = change.item {
+        let found: Option<(i64, i32)> = crate::db::query_as(
+            "SELECT organisation_id, fiscal_year FROM elaas_items WHERE id = $1",
+        )
+        .bind(item)
+        .fetch_optional(&mut *conn)
+        .await?;
+        match found {
+            None => {
+                return Err(AppError::validation(
+                    change.field,
+                    codes::NOT_FOUND,
+                    "ไม่พบรายการ e-LAAS นี้",
+                    "no e-LAAS item has this id",
+                ))
+            }
+            Some(of) if of != (organisation_id, fiscal_year) => {
+                return Err(AppError::validation(
+                    change.field,
+                    codes::INVALID_INPUT,
+                    "รายการ e-LAAS ต้องเป็นของหน่วยงานและปีงบประมาณเดียวกับการอนุมัติงบประมาณ",
+                    "the e-LAAS item must be of the approval's organisation and fiscal year",
+                ))
+            }
+            Some(_) => {}
+        }
+        if let Some(held) = holder(conn, item, approval_id).await? {
+            return Err(already_linked(change.field, held));
+        }
+    }
+    crate::db::query("SAVEPOINT elaas_link")
+        .execute(&mut *conn)
+        .await?;
+    let updated: Result<Option<i64>, sqlx::Error> =
+        crate::db::query_scalar(include_str!("sql/link_item.sql"))
+            .bind(approval_id)
+            .bind(change.version)
+            .bind(change.item)
+            .bind(change.method)
+            .fetch_optional(&mut *conn)
+            .await;
+    match (updated, change.item) {
+        (Ok(updated), _) => {
+            crate::db::query("RELEASE SAVEPOINT elaas_link")
+                .execute(&mut *conn)
+                .await?;
+            Ok(updated)
+        }
+        (Err(e), Some(item)) if is_link_conflict(&e) => {
+            // Another approval linked the item after the check above and
+            // committed first.
+            crate::db::query("ROLLBACK TO SAVEPOINT elaas_link")
+                .execute(&mut *conn)
+                .await?;
+            let held = holder(conn, item, approval_id).await?;
+            Err(match held {
+                Some(held) => already_linked(change.field, held),
+                None => e.into(),
+            })
+        }
+        (Err(e), _) => Err(e.into()),
+    }
+}
+
+fn is_link_conflict(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.constraint())
+        .is_some_and(|c| c == "budget_approvals_one_per_elaas_item")
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@ use crate::db::Db;
 use crate::error::{codes, internal, AppError, GqlResultExt};
 use crate::plans::mutations::{key_of, settle};
 use crate::types::format_be;
-use crate::validation::Validator;
 use async_graphql::{Context, Enum, ErrorExtensions, Object, SimpleObject, Upload, Value, ID};
 use chrono::NaiveDate;
 
@@ -143,7 +142,9 @@ impl ElaasMutation {
 
     /// Links an approval to one of its suggested e-LAAS items (marked
     /// "manual"). The item must be of the approval's organisation and fiscal
-    /// year and not linked to another approval; `version` is the approval's.
+    /// year and not linked to another approval (ALREADY_LINKED, with
+    /// `extensions.approvalId` naming the one that holds it); `version` is
+    /// the approval's. The same rule and code as `linkElaasItem`.
     async fn confirm_elaas_link(
         &self,
         ctx: &Context<'_>,
@@ -153,63 +154,7 @@ impl ElaasMutation {
     ) -> async_graphql::Result<BudgetApproval> {
         let id = key_of(&approval_id, "BudgetApproval", "approvalId").gql()?;
         let item = key_of(&elaas_item_id, "ElaasItem", "elaasItemId").gql()?;
-        let mut tx = audit::begin(ctx).await?;
-        let current: Option<BudgetApproval> = crate::db::query_as(BudgetApproval::BY_ID)
-            .bind(vec![id])
-            .fetch_optional(&mut *tx)
-            .await
-            .gql()?;
-        let Some(current) = current else {
-            return Err(AppError::NotFound(format!("BudgetApproval {id}"))).gql();
-        };
-        let found: Option<(i64, i32, i64)> =
-            crate::db::query_as(include_str!("sql/item_links.sql"))
-                .bind(item)
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await
-                .gql()?;
-        let mut v = Validator::new();
-        match found {
-            None => v.error(
-                "elaasItemId",
-                codes::NOT_FOUND,
-                "ไม่พบรายการ e-LAAS นี้",
-                "no e-LAAS item has this id",
-            ),
-            Some((organisation_id, fiscal_year, _))
-                if organisation_id != current.organisation_id
-                    || fiscal_year != current.fiscal_year =>
-            {
-                v.error(
-                    "elaasItemId",
-                    codes::INVALID_INPUT,
-                    "รายการ e-LAAS ต้องเป็นของหน่วยงานและปีงบประมาณเดียวกับการอนุมัติงบประมาณ",
-                    "the e-LAAS item must be of the approval's organisation and fiscal year",
-                )
-            }
-            Some((_, _, others)) if others > 0 => v.error(
-                "elaasItemId",
-                codes::DUPLICATE,
-                "รายการ e-LAAS นี้เชื่อมกับการอนุมัติงบประมาณอื่นแล้ว",
-                "the e-LAAS item is already linked to another approval",
-            ),
-            Some(_) => {}
-        }
-        v.finish().gql()?;
-        let updated: Option<i64> = crate::db::query_scalar(include_str!("sql/link_confirm.sql"))
-            .bind(id)
-            .bind(version)
-            .bind(item)
-            .fetch_optional(&mut *tx)
-            .await
-            .gql()?;
-        settle(&mut tx, updated, "budget_approvals", id, "BudgetApproval")
-            .await
-            .gql()?;
-        let approval = approval_by_id(&mut tx, id).await.gql()?;
-        tx.commit().await.gql()?;
-        Ok(approval)
+        link(ctx, id, version, Some(item), "elaasItemId").await
     }
 
     /// Links, in one transaction, every approval of an organisation and fiscal
@@ -276,6 +221,47 @@ impl ElaasMutation {
             unlinked_left: i64::try_from(left).unwrap_or(i64::MAX),
         })
     }
+}
+
+/// Links approval `id` (at `version`) to `item`, or unlinks it: the one path
+/// of `confirmElaasLink` and `linkElaasItem`, under the one rule of
+/// [`matching::link_item`]. `field` names the item in the caller's input.
+pub async fn link(
+    ctx: &Context<'_>,
+    id: i64,
+    version: i32,
+    item: Option<i64>,
+    field: &str,
+) -> async_graphql::Result<BudgetApproval> {
+    let mut tx = audit::begin(ctx).await?;
+    let current: Option<BudgetApproval> = crate::db::query_as(BudgetApproval::BY_ID)
+        .bind(vec![id])
+        .fetch_optional(&mut *tx)
+        .await
+        .gql()?;
+    let Some(current) = current else {
+        return Err(AppError::NotFound(format!("BudgetApproval {id}"))).gql();
+    };
+    let change = matching::LinkChange {
+        approval_id: id,
+        version,
+        item,
+        method: "manual",
+        field,
+    };
+    let updated = matching::link_item(
+        &mut tx,
+        (id, current.organisation_id, current.fiscal_year),
+        &change,
+    )
+    .await
+    .gql()?;
+    settle(&mut tx, updated, "budget_approvals", id, "BudgetApproval")
+        .await
+        .gql()?;
+    let approval = approval_by_id(&mut tx, id).await.gql()?;
+    tx.commit().await.gql()?;
+    Ok(approval)
 }
 
 /// The suggestions of one approval (the resolver of

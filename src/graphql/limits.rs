@@ -1,16 +1,18 @@
 //! Limits against abusive queries, each refusal with a stable code:
-//! depth (`QUERY_TOO_DEEP`), complexity (`QUERY_TOO_COMPLEX`), aliases
-//! (`TOO_MANY_ALIASES`); page size is checked by each list (`PAGE_SIZE_EXCEEDED`).
+//! nesting of values (`VALUE_TOO_DEEP`), depth (`QUERY_TOO_DEEP`), complexity
+//! (`QUERY_TOO_COMPLEX`), aliases (`TOO_MANY_ALIASES`); page size is checked by each list (`PAGE_SIZE_EXCEEDED`).
 //! It also gives a code to the errors async-graphql itself raises: a document
 //! that does not parse (`GRAPHQL_PARSE_FAILED`), one that fails validation
 //! (`GRAPHQL_VALIDATION_FAILED`), an argument that does not coerce
 //! (`BAD_USER_INPUT`).
 
+use super::{depth, MAX_DEPTH};
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
+    NextValidation,
 };
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResult, Variables};
 use std::sync::Arc;
 
 /// The complexity of a list field: its page size times what each item selects,
@@ -58,6 +60,24 @@ struct LimitsExtension;
 
 #[async_trait::async_trait]
 impl Extension for LimitsExtension {
+    /// Before async-graphql parses anything: the nesting of the text and of
+    /// the variables (src/graphql/depth.rs), then the parsed document's
+    /// depth, size and aliases, each refused with its own code. A document
+    /// that does not parse is left to the parser's own error.
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        depth::check_text(&request.query)?;
+        depth::check_variables(&request.variables)?;
+        if let Ok(document) = request.parsed_query() {
+            check_document(document)?;
+        }
+        next.run(ctx, request).await
+    }
+
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -65,26 +85,19 @@ impl Extension for LimitsExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await.map_err(|mut e| {
+        next.run(ctx, query, variables).await.map_err(|mut e| {
             if e.extensions.is_none() {
-                e.extensions = Some(code_extension("GRAPHQL_PARSE_FAILED"));
+                // The schema's recursion guard (`limit_recursive_depth`),
+                // should a document get past `check_document`.
+                let code = if e.message.contains("recursion depth") {
+                    depth::QUERY_TOO_DEEP
+                } else {
+                    "GRAPHQL_PARSE_FAILED"
+                };
+                e.extensions = Some(code_extension(code));
             }
             e
-        })?;
-        let aliases: usize = document
-            .operations
-            .iter()
-            .map(|(_, op)| count_aliases(&document, &op.node.selection_set.node, 0))
-            .fold(0, usize::saturating_add);
-        if aliases > MAX_ALIASES {
-            let mut err = ServerError::new(
-                format!("ใช้ alias ได้ไม่เกิน {MAX_ALIASES} / the query uses {aliases} aliases; the limit is {MAX_ALIASES}"),
-                None,
-            );
-            err.extensions = Some(code_extension("TOO_MANY_ALIASES"));
-            return Err(err);
-        }
-        Ok(document)
+        })
     }
 
     async fn execute(
@@ -115,29 +128,47 @@ impl Extension for LimitsExtension {
     }
 }
 
-/// Aliases in a selection set, counting a fragment at every place it is
-/// spread (a fragment cycle is a validation error; `depth` stops it here).
-fn count_aliases(doc: &ExecutableDocument, set: &SelectionSet, depth: usize) -> usize {
-    if depth > 32 {
-        return MAX_ALIASES + 1;
+/// Refuses a document nested deeper than the schema allows (counting
+/// fragments where they are spread), one that expands to too many
+/// selections, and one with too many aliases, in that order, so that each
+/// limit names itself: a deep query without an alias is `QUERY_TOO_DEEP`.
+pub fn check_document(document: &ExecutableDocument) -> ServerResult<()> {
+    let measured = depth::measure(document).map_err(|depth::Unmeasurable::Cycle(name)| {
+        let mut err = ServerError::new(
+            format!("fragment {name} ถูกอ้างถึงซ้อนตัวเอง / fragment {name} spreads itself (a cycle)"),
+            None,
+        );
+        err.extensions = Some(code_extension("GRAPHQL_VALIDATION_FAILED"));
+        err
+    })?;
+    if measured.depth > MAX_DEPTH || measured.nesting > depth::MAX_NESTING {
+        return Err(depth::coded(
+            depth::QUERY_TOO_DEEP,
+            format!(
+                "คำสั่งซ้อนกันได้ไม่เกิน {MAX_DEPTH} ชั้น / the query is nested {} levels deep; the limit is {MAX_DEPTH}",
+                measured.depth.max(MAX_DEPTH + 1)
+            ),
+        ));
     }
-    set.items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(f) => {
-                usize::from(f.node.alias.is_some())
-                    + count_aliases(doc, &f.node.selection_set.node, depth + 1)
-            }
-            Selection::InlineFragment(i) => {
-                count_aliases(doc, &i.node.selection_set.node, depth + 1)
-            }
-            Selection::FragmentSpread(s) => doc
-                .fragments
-                .get(&s.node.fragment_name.node)
-                .map(|f| count_aliases(doc, &f.node.selection_set.node, depth + 1))
-                .unwrap_or(0),
-        })
-        .fold(0, usize::saturating_add)
+    if measured.selections > depth::MAX_EXPANDED_SELECTIONS {
+        return Err(depth::coded(
+            depth::QUERY_TOO_COMPLEX,
+            format!(
+                "คำสั่งขยายเป็นรายการเลือกเกิน {0} รายการ / the query expands to more than {0} selections (fragments counted where spread)",
+                depth::MAX_EXPANDED_SELECTIONS
+            ),
+        ));
+    }
+    let aliases = measured.aliases;
+    if aliases > MAX_ALIASES {
+        let mut err = ServerError::new(
+            format!("ใช้ alias ได้ไม่เกิน {MAX_ALIASES} / the query uses {aliases} aliases; the limit is {MAX_ALIASES}"),
+            None,
+        );
+        err.extensions = Some(code_extension("TOO_MANY_ALIASES"));
+        return Err(err);
+    }
+    Ok(())
 }
 
 fn with_code(mut err: ServerError) -> ServerError {

@@ -2,6 +2,7 @@
 //! defined in its domain's `graphql.rs`; this module only joins them and adds
 //! the per-request loaders and the limits.
 
+pub mod depth;
 pub mod limits;
 pub mod node;
 

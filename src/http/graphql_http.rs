@@ -86,10 +86,35 @@ struct Body {
     extensions: Option<serde_json::Value>,
 }
 
-/// A request the server refuses before running it.
-fn request_error(media: Media, status_json: StatusCode, message: &str) -> HttpResponse {
-    let errors = vec![ServerError::new(message, None)];
+/// The code of a request that is not a well-formed GraphQL-over-HTTP request.
+pub const BAD_REQUEST: &str = "BAD_REQUEST";
+/// The code of a JSON array body (a batch, as Apollo's `BatchHttpLink` sends).
+pub const BATCH_NOT_SUPPORTED: &str = "BATCH_NOT_SUPPORTED";
+
+/// A request the server refuses before running it, with its code.
+fn request_error(media: Media, status_json: StatusCode, code: &str, message: &str) -> HttpResponse {
+    let errors = vec![crate::graphql::depth::coded(code, message.to_string())];
     respond(media, errors_only(&errors), true, status_json, None)
+}
+
+/// A refusal outside GraphQL's media negotiation (406, 415, 405): still the
+/// shape of a GraphQL error with a code, as JSON, so that every error
+/// Tidtam sends can be read the same way.
+pub(super) fn plain_refusal(status: StatusCode, code: &str, message: &str) -> HttpResponse {
+    let body = errors_only(&[crate::graphql::depth::coded(code, message.to_string())]);
+    let mut response = (status, body.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, Media::Json.content_type());
+    response
+}
+
+fn not_acceptable() -> HttpResponse {
+    plain_refusal(
+        StatusCode::NOT_ACCEPTABLE,
+        "NOT_ACCEPTABLE",
+        "Accept application/graphql-response+json or application/json / ต้องยอมรับ application/json",
+    )
 }
 
 fn errors_only(errors: &[ServerError]) -> serde_json::Value {
@@ -116,6 +141,38 @@ fn respond(
         response.headers_mut().insert(header::CACHE_CONTROL, value);
     }
     response
+}
+
+/// Reads a POST body: one JSON object. A JSON array (a batch) is refused as
+/// such, and JSON nested past serde_json's recursion limit (128) as a value
+/// too deep, each with its code; anything else that is not JSON is not JSON.
+fn parse_body(body: &[u8]) -> Result<Body, (&'static str, &'static str)> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'[') {
+        return Err((
+            BATCH_NOT_SUPPORTED,
+            "a JSON array (a batch of operations) is not accepted: send one operation per request / ไม่รับคำขอแบบชุด (JSON array) ส่งทีละคำสั่ง",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        json_refusal(
+            &e,
+            "the body is not a JSON object with a `query` / เนื้อหาคำขอไม่ใช่ออบเจ็กต์ JSON ที่มี query",
+        )
+    })
+}
+
+/// The code and message for JSON that does not read: nested too deep, or not
+/// what was asked.
+fn json_refusal(e: &serde_json::Error, otherwise: &'static str) -> (&'static str, &'static str) {
+    if e.to_string().contains("recursion limit") {
+        (
+            crate::graphql::depth::VALUE_TOO_DEEP,
+            "the JSON is nested too deep / JSON ซ้อนกันลึกเกินไป",
+        )
+    } else {
+        (BAD_REQUEST, otherwise)
+    }
 }
 
 /// Turns a JSON body (POST) or the URL's parameters (GET) into a request.
@@ -280,15 +337,30 @@ async fn execute(
     // persisted-query lookup below may store a document, and a caller over
     // its rate must not get that far.
     let admitted = admit(state, &caller, media).await;
-    let resolved = match &admitted {
-        Ok(_) => state.persisted.resolve(&state.pool, &mut request).await,
-        Err(_) => Ok(()),
+    // Nesting is checked on the text before anything parses it (the name of
+    // the operation below, the schema), and before a document is stored by
+    // its hash; again once a hash has given the document.
+    let mut shape = nesting(&request);
+    let resolved = match (&admitted, &shape) {
+        (Ok(_), Ok(())) => {
+            let resolved = state.persisted.resolve(&state.pool, &mut request).await;
+            shape = nesting(&request);
+            resolved
+        }
+        _ => Ok(()),
     };
     let Operation {
         name: operation,
         kind,
         reference_only,
-    } = operation_of(&request);
+    } = match &shape {
+        Ok(()) => operation_of(&request),
+        Err(_) => Operation {
+            name: None,
+            kind: None,
+            reference_only: false,
+        },
+    };
     let span = tracing::info_span!(
         "graphql",
         operation = operation.as_deref().unwrap_or("anonymous"),
@@ -297,6 +369,14 @@ async fn execute(
     let (response, outcome) = match (admitted, resolved) {
         (Err(refused), _) => (refused, Outcome::Refused),
         (_, Err(e)) => (persisted_refusal(media, e), Outcome::Refused),
+        (Ok(_), Ok(())) if shape.is_err() => {
+            let errors: Vec<ServerError> = shape.err().into_iter().collect();
+            let body = errors_only(&errors);
+            (
+                respond(media, body, true, StatusCode::OK, None),
+                Outcome::Refused,
+            )
+        }
         // GET runs queries only (also when the document came by its hash).
         (Ok(_), Ok(())) if get && kind == Some(OperationType::Mutation) => {
             (mutation_over_get(), Outcome::Refused)
@@ -326,6 +406,13 @@ async fn execute(
         "graphql"
     );
     response
+}
+
+/// The nesting of the request's document text and variables, checked
+/// without recursion (src/graphql/depth.rs).
+pub(super) fn nesting(request: &Request) -> Result<(), ServerError> {
+    crate::graphql::depth::check_text(&request.query)?;
+    crate::graphql::depth::check_variables(&request.variables)
 }
 
 /// The caller's account (from its token), if it is within its rate; else the
@@ -368,7 +455,9 @@ async fn run(
         read_only: kind == Some(OperationType::Query),
         min_lsn: caller.min_lsn(),
     };
-    let request = crate::graphql::prepare_with(request, &state.pool, access, &options);
+    let request = crate::graphql::prepare_with(request, &state.pool, access, &options).data(
+        crate::graphql::ClientAddress(caller.peer.map(|addr| addr.ip())),
+    );
     let response: Response =
         match tokio::time::timeout(state.limits.request_timeout, state.schema.execute(request))
             .await
@@ -461,11 +550,11 @@ fn persisted_refusal(media: Media, e: super::persisted::PersistedError) -> HttpR
 }
 
 fn mutation_over_get() -> HttpResponse {
-    let mut response = (
+    let mut response = plain_refusal(
         StatusCode::METHOD_NOT_ALLOWED,
-        "mutations are sent with POST",
-    )
-        .into_response();
+        "METHOD_NOT_ALLOWED",
+        "mutations are sent with POST / คำสั่งแก้ไขข้อมูลต้องส่งด้วย POST",
+    );
     response
         .headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static("POST"));
@@ -520,11 +609,7 @@ pub async fn post(
     body: axum::body::Body,
 ) -> HttpResponse {
     let Some(media) = negotiate(&headers) else {
-        return (
-            StatusCode::NOT_ACCEPTABLE,
-            "Accept application/graphql-response+json or application/json",
-        )
-            .into_response();
+        return not_acceptable();
     };
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -534,11 +619,11 @@ pub async fn post(
     let essence = content_type.split(';').next().map(str::trim).unwrap_or("");
     let upload_body = essence == "multipart/form-data" && has_csrf_header(&headers);
     if !upload_body && essence != JSON {
-        return (
+        return plain_refusal(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "POST /graphql takes Content-Type: application/json (file uploads: multipart/form-data with an x-tidtam-csrf header)",
-        )
-            .into_response();
+            "UNSUPPORTED_MEDIA_TYPE",
+            "POST /graphql takes Content-Type: application/json (file uploads: multipart/form-data with an x-tidtam-csrf header) / ส่งเป็น application/json",
+        );
     }
     // Only a signed-in account may import, so an upload's caller is known
     // before its (up to 256 MiB) body is read: an anonymous one sends none.
@@ -565,6 +650,7 @@ pub async fn post(
             return request_error(
                 media,
                 StatusCode::BAD_REQUEST,
+                BAD_REQUEST,
                 "the body could not be read / อ่านเนื้อหาคำขอไม่ได้",
             )
         }
@@ -573,13 +659,13 @@ pub async fn post(
         let caller = Caller::new(&headers, peer);
         return upload(&state, caller, media, &content_type, body).await;
     }
-    let parsed: Result<Body, _> = serde_json::from_slice(&body);
-    let request = match parsed
-        .map_err(|_| "the body is not a JSON object / เนื้อหาคำขอไม่ใช่ JSON")
-        .and_then(build)
-    {
+    let body = match parse_body(&body) {
+        Ok(body) => body,
+        Err((code, why)) => return request_error(media, StatusCode::BAD_REQUEST, code, why),
+    };
+    let request = match build(body) {
         Ok(r) => r,
-        Err(why) => return request_error(media, StatusCode::BAD_REQUEST, why),
+        Err(why) => return request_error(media, StatusCode::BAD_REQUEST, BAD_REQUEST, why),
     };
     execute(&state, Caller::new(&headers, peer), media, request, false).await
 }
@@ -629,6 +715,7 @@ async fn upload(
         Err(e) => request_error(
             media,
             StatusCode::BAD_REQUEST,
+            BAD_REQUEST,
             &format!("the upload could not be read: {e}"),
         ),
     }
@@ -642,11 +729,7 @@ pub async fn get(
     RawQuery(query): RawQuery,
 ) -> HttpResponse {
     let Some(media) = negotiate(&headers) else {
-        return (
-            StatusCode::NOT_ACCEPTABLE,
-            "Accept application/graphql-response+json or application/json",
-        )
-            .into_response();
+        return not_acceptable();
     };
     let params: Vec<(String, String)> =
         url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
@@ -658,14 +741,18 @@ pub async fn get(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     };
-    let json_param = |name: &str| -> Result<Option<serde_json::Value>, &'static str> {
-        match param(name) {
-            None => Ok(None),
-            Some(text) => serde_json::from_str(&text)
-                .map(Some)
-                .map_err(|_| "a JSON parameter does not parse"),
-        }
-    };
+    let json_param =
+        |name: &str| -> Result<Option<serde_json::Value>, (&'static str, &'static str)> {
+            match param(name) {
+                None => Ok(None),
+                Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+                    json_refusal(
+                        &e,
+                        "a JSON parameter does not parse / พารามิเตอร์ JSON อ่านไม่ได้",
+                    )
+                }),
+            }
+        };
     let body = match (json_param("variables"), json_param("extensions")) {
         (Ok(variables), Ok(extensions)) => Body {
             query: param("query").map(serde_json::Value::String),
@@ -673,11 +760,13 @@ pub async fn get(
             variables,
             extensions,
         },
-        (Err(why), _) | (_, Err(why)) => return request_error(media, StatusCode::BAD_REQUEST, why),
+        (Err((code, why)), _) | (_, Err((code, why))) => {
+            return request_error(media, StatusCode::BAD_REQUEST, code, why)
+        }
     };
     let request = match build(body) {
         Ok(r) => r,
-        Err(why) => return request_error(media, StatusCode::BAD_REQUEST, why),
+        Err(why) => return request_error(media, StatusCode::BAD_REQUEST, BAD_REQUEST, why),
     };
     execute(&state, Caller::new(&headers, peer), media, request, true).await
 }

@@ -24,17 +24,20 @@ use std::sync::Arc;
 /// `GET /graphql/ws` (a WebSocket upgrade).
 pub async fn websocket(
     State(state): State<AppState>,
+    peer: super::graphql_http::Peer,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> HttpResponse {
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
+            let address = peer.map(|axum::Extension(axum::extract::ConnectInfo(a))| a.ip());
             let pool = state.pool.clone();
             let executor = PersistedExecutor {
                 schema: state.schema.clone(),
                 pool: state.pool.clone(),
                 persisted: state.persisted.clone(),
+                metrics: state.metrics.clone(),
             };
             GraphQLWebSocket::new(socket, executor, protocol)
                 .on_connection_init(move |payload| async move {
@@ -48,6 +51,8 @@ pub async fn websocket(
                         .map_err(|e| async_graphql::Error::new(e.to_string()))?;
                     let mut data = Data::default();
                     data.insert::<Access>(access);
+                    // The caller's address, for resolvers that throttle by it (sign-in).
+                    data.insert(crate::graphql::ClientAddress(address));
                     data.insert(Credentials(authorization));
                     Ok(data)
                 })
@@ -99,15 +104,47 @@ struct PersistedExecutor {
     schema: TidtamSchema,
     pool: PgPool,
     persisted: Arc<Persisted>,
+    /// Where a panicking operation is counted.
+    metrics: Arc<crate::ops::metrics::Metrics>,
 }
 
 impl PersistedExecutor {
     /// The request with its document, or the refusal to send instead.
     async fn resolve(&self, mut request: Request) -> Result<Request, Response> {
+        // As over HTTP: nesting first, so that no deep document is stored by
+        // its hash (the schema checks again, whatever the path).
+        if let Err(e) = super::graphql_http::nesting(&request) {
+            return Err(Response::from_errors(vec![e]));
+        }
         match self.persisted.resolve(&self.pool, &mut request).await {
             Ok(()) => Ok(request),
             Err(e) => Err(Response::from_errors(vec![e.server_error()])),
         }
+    }
+}
+
+impl PersistedExecutor {
+    /// The request with the per-request data `/graphql` gives it (src/graphql/mod.rs).
+    fn prepare(&self, request: Request, session: Option<&Data>) -> Request {
+        let access = session
+            .and_then(|d| d.get(&std::any::TypeId::of::<Access>()))
+            .and_then(|a| a.downcast_ref::<Access>())
+            .cloned()
+            .unwrap_or_else(Access::anonymous);
+        let kind = async_graphql::parser::parse_query(&request.query)
+            .ok()
+            .and_then(|doc| {
+                let name = request.operation_name.as_deref();
+                doc.operations
+                    .iter()
+                    .find(|(n, _)| name.is_none() || n.map(|n| n.as_str()) == name)
+                    .map(|(_, op)| op.node.ty)
+            });
+        let options = crate::graphql::RequestOptions {
+            read_only: kind == Some(async_graphql::parser::types::OperationType::Query),
+            ..Default::default()
+        };
+        crate::graphql::prepare_with(request, &self.pool, access, &options)
     }
 }
 
@@ -128,9 +165,13 @@ impl Executor for PersistedExecutor {
         let credentials = Credentials::of(session_data.as_ref());
         // The check is asynchronous (a hash may be looked up in PostgreSQL):
         // a stream whose first step resolves, then runs the operation's own.
-        stream::once(async move {
+        let events = stream::once(async move {
             match this.resolve(request).await {
                 Ok(request) => {
+                    // Queries and mutations come this way too: each runs as
+                    // over HTTP, with the connection's caller scoped in its
+                    // own Db and fresh loaders.
+                    let request = this.prepare(request, session_data.as_deref());
                     let events = Executor::execute_stream(&this.schema, request, session_data);
                     match credentials {
                         Some(authorization) => {
@@ -142,7 +183,18 @@ impl Executor for PersistedExecutor {
                 Err(refusal) => stream::once(async move { refusal }).boxed(),
             }
         })
-        .flatten()
-        .boxed()
+        .flatten();
+        // A bug in one operation answers it with INTERNAL_SERVER_ERROR and
+        // ends it; the connection, its other operations and the process go on.
+        let metrics = self.metrics.clone();
+        std::panic::AssertUnwindSafe(events)
+            .catch_unwind()
+            .map(move |event| match event {
+                Ok(response) => response,
+                Err(panic) => {
+                    Response::from_errors(vec![super::panic::recorded(&metrics, panic.as_ref())])
+                }
+            })
+            .boxed()
     }
 }

@@ -7,6 +7,7 @@ pub mod export;
 pub mod graphiql;
 pub mod graphql_http;
 pub mod live;
+pub mod panic;
 pub mod persisted;
 pub mod shutdown;
 
@@ -95,7 +96,8 @@ impl Default for ServerLimits {
 
 /// The router of the whole server.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let panics = state.metrics.clone();
+    let routes = Router::new()
         .route("/", get(dashboard::index))
         .route("/assets/{file}", get(dashboard::asset))
         .route("/queries/{file}", get(dashboard::query))
@@ -112,7 +114,8 @@ pub fn router(state: AppState) -> Router {
         // `/graphql` reads its body itself, with a limit by media type and a
         // GraphQL-shaped refusal; this one guards every other route.
         .layer(DefaultBodyLimit::max(DEFAULT_MAX_JSON_BODY))
-        .with_state(state)
+        .with_state(state);
+    panic::guard(routes, panics)
 }
 
 async fn sdl(State(state): State<AppState>) -> impl IntoResponse {

@@ -31,6 +31,8 @@ pub struct Metrics {
     requests: Family<Request, Counter>,
     duration: Family<Operation, Histogram>,
     names: Mutex<HashSet<String>>,
+    /// Requests (HTTP or WebSocket) that panicked and were answered 500.
+    panics: Counter,
 }
 
 /// How a request ended.
@@ -63,11 +65,18 @@ impl Default for Metrics {
             "GraphQL request latency by operation name",
             duration.clone(),
         );
+        let panics = Counter::default();
+        registry.register(
+            "tidtam_panics",
+            "Requests that panicked (answered 500 INTERNAL_SERVER_ERROR; the process went on)",
+            panics.clone(),
+        );
         Metrics {
             registry,
             requests,
             duration,
             names: Mutex::new(HashSet::new()),
+            panics,
         }
     }
 }
@@ -90,6 +99,11 @@ impl Metrics {
         self.duration
             .get_or_create(&Operation { operation })
             .observe(took.as_secs_f64());
+    }
+
+    /// Counts one request that panicked.
+    pub fn count_panic(&self) {
+        self.panics.inc();
     }
 
     fn label(&self, operation: Option<&str>) -> String {

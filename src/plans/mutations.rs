@@ -6,6 +6,7 @@ use super::store::{
 };
 use super::{DevelopmentPlan, PlanAmendment, PlanProject};
 use crate::audit;
+use crate::auth::{Access, Permission};
 use crate::error::{codes, AppError, GqlResultExt};
 use crate::types::global_id;
 use crate::validation::Validator;
@@ -248,13 +249,36 @@ impl PlanMutation {
         Ok(project)
     }
 
-    /// Starts the next amendment of an approved plan.
+    /// Starts the next amendment of an approved plan. Its number is the next
+    /// free one however many callers race, under a lock on the plan; `approvedOn`
+    /// only from an approver of the LAO (FORBIDDEN on `input.approvedOn` for
+    /// anyone else).
     async fn amend_plan(
         &self,
         ctx: &Context<'_>,
         input: AmendPlanInput,
     ) -> async_graphql::Result<PlanAmendment> {
+        // Approving the amendment is the approver's right, as approving the
+        // plan is (PostgreSQL holds it too: …05000011_amendment_approver.sql).
+        let access = ctx.data_opt::<Access>();
+        if input.approved_on.is_some() && !access.is_some_and(|a| a.may(Permission::ApproveLao)) {
+            return Err(AppError::validation(
+                "input.approvedOn",
+                codes::FORBIDDEN,
+                "การอนุมัติการแก้ไขแผนเป็นสิทธิ์ของผู้อนุมัติของ อปท. เท่านั้น: ให้ผู้อนุมัติบันทึกวันที่อนุมัติ",
+                "approving an amendment is the LAO approver's right: leave approvedOn out, or ask an approver",
+            ))
+            .gql();
+        }
         let mut tx = audit::begin(ctx).await?;
+        let key = key_of(&input.plan_id, "DevelopmentPlan", "input.planId").gql()?;
+        // One amendment of a plan at a time: the lock orders racing callers,
+        // so each reads the number the one before it took and takes the next.
+        crate::db::query("SELECT 1 FROM development_plans WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .gql()?;
         let plan = plan_of(&mut tx, &input.plan_id, "input.planId").await?;
         let mut v = Validator::new();
         if plan.approved_on.is_none() {

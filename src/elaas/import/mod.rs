@@ -6,6 +6,7 @@
 
 pub mod parse;
 pub mod reader;
+pub mod xlsx;
 
 pub use parse::{Parsed, Row};
 pub use reader::Format;
@@ -31,6 +32,9 @@ pub mod codes {
     pub const MISSING_COLUMN: &str = "MISSING_COLUMN";
     pub const DUPLICATE_COLUMN: &str = "DUPLICATE_COLUMN";
     pub const UNKNOWN_ORGANISATION: &str = "UNKNOWN_ORGANISATION";
+    /// A sheet (or CSV) with a value past the limits of docs/access.md
+    /// ("Import limits"), or a workbook part too large to read.
+    pub const SHEET_TOO_LARGE: &str = "SHEET_TOO_LARGE";
 }
 
 /// One bad cell of a file: its line (0 for the file as a whole), its column,

@@ -207,9 +207,9 @@ pub fn parse(bytes: &[u8], today: NaiveDate) -> Parsed {
 
 fn unreadable(e: reader::Unreadable) -> RowError {
     RowError {
-        line: 0,
+        line: e.line,
         field: "file".into(),
-        code: codes::UNREADABLE_FILE,
+        code: e.code,
         message_th: e.message_th,
         message_en: e.message_en,
     }
@@ -473,6 +473,17 @@ impl State {
                 code: codes::EMPTY_FILE,
                 message_th: "ไฟล์ว่าง: ไม่มีแถวหัวตาราง".into(),
                 message_en: "the file is empty: it has no header row".into(),
+            });
+        }
+        // Only a header: an officer who uploaded the wrong export must not
+        // be told that it worked.
+        if self.columns.is_some() && self.rows.is_empty() && self.errors.is_empty() {
+            self.errors.push(RowError {
+                line: 0,
+                field: "file".into(),
+                code: codes::EMPTY_FILE,
+                message_th: "ไฟล์ไม่มีข้อมูล: มีแต่แถวหัวตาราง".into(),
+                message_en: "the file has no data: it has only its header row".into(),
             });
         }
         Parsed {

@@ -2,10 +2,9 @@
 //! CSV in UTF-8 (with or without a byte-order mark) or Windows-874/TIS-620
 //! (what Thai office software still writes), or an Excel `.xlsx` workbook.
 
-use crate::types::format_be;
-use calamine::{Data, Reader, Xlsx};
+use super::codes;
+use super::xlsx::{self, Workbook, MAX_COLUMNS};
 use std::borrow::Cow;
-use std::io::Cursor;
 
 /// How a file was read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,13 +31,19 @@ impl Format {
 /// Why a file could not be read at all (as opposed to a bad row).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unreadable {
+    /// `UNREADABLE_FILE`, or `SHEET_TOO_LARGE` past a limit.
+    pub code: &'static str,
+    /// The line or sheet row at fault; 0 for the file as a whole.
+    pub line: u64,
     pub message_th: String,
     pub message_en: String,
 }
 
 impl Unreadable {
-    fn new(th: impl Into<String>, en: impl Into<String>) -> Self {
+    pub(super) fn new(th: impl Into<String>, en: impl Into<String>) -> Self {
         Unreadable {
+            code: codes::UNREADABLE_FILE,
+            line: 0,
             message_th: th.into(),
             message_en: en.into(),
         }
@@ -54,13 +59,9 @@ pub struct Decoded<'a> {
 enum Content<'a> {
     /// The file's own bytes when they are UTF-8 (a national file is 200 MB:
     /// not copied), else the decoded text.
-    Csv {
-        text: Cow<'a, str>,
-        delimiter: u8,
-    },
-    Xlsx {
-        range: calamine::Range<Data>,
-    },
+    Csv { text: Cow<'a, str>, delimiter: u8 },
+    /// The first sheet, read cell by cell when records are asked for.
+    Xlsx(Workbook<'a>),
 }
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -106,6 +107,19 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, Unreadable> {
     })
 }
 
+/// A CSV record with a value past column [`MAX_COLUMNS`]: the reader
+/// would otherwise keep a cell for every delimiter of a hostile line.
+fn too_many_columns(line: u64, column: usize) -> Unreadable {
+    Unreadable {
+        code: codes::SHEET_TOO_LARGE,
+        line,
+        message_th: format!("บรรทัด {line} มีค่าในคอลัมน์ที่ {column} เกิน {MAX_COLUMNS} คอลัมน์ที่รับได้"),
+        message_en: format!(
+            "line {line} has a value in column {column}, beyond the {MAX_COLUMNS} columns accepted"
+        ),
+    }
+}
+
 /// Comma unless the first line has more semicolons or tabs than commas.
 fn sniff_delimiter(text: &str) -> u8 {
     let first = text.lines().next().unwrap_or("");
@@ -119,28 +133,10 @@ fn sniff_delimiter(text: &str) -> u8 {
         .unwrap_or(b',')
 }
 
-fn decode_xlsx(bytes: &[u8]) -> Result<Decoded<'static>, Unreadable> {
-    let unreadable = |e: &dyn std::fmt::Display| {
-        Unreadable::new(
-            format!("อ่านไฟล์ .xlsx ไม่ได้: {e}"),
-            format!("cannot read the .xlsx file: {e}"),
-        )
-    };
-    let mut book: Xlsx<_> =
-        calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
-    let range = match book.worksheet_range_at(0) {
-        Some(Ok(range)) => range,
-        Some(Err(e)) => return Err(unreadable(&e)),
-        None => {
-            return Err(Unreadable::new(
-                "ไฟล์ .xlsx ไม่มีแผ่นงาน",
-                "the .xlsx file has no worksheet",
-            ))
-        }
-    };
+fn decode_xlsx(bytes: &[u8]) -> Result<Decoded<'_>, Unreadable> {
     Ok(Decoded {
         format: Format::Xlsx,
-        content: Content::Xlsx { range },
+        content: Content::Xlsx(xlsx::open(bytes)?),
     })
 }
 
@@ -194,56 +190,26 @@ impl Decoded<'_> {
                         .filter(|b| **b == b'\n')
                         .count() as u64;
                     counted_to = start;
+                    if let Some(beyond) = record
+                        .iter()
+                        .skip(MAX_COLUMNS as usize)
+                        .position(|c| !c.trim().is_empty())
+                    {
+                        return Err(too_many_columns(line, MAX_COLUMNS as usize + beyond + 1));
+                    }
                     let cells: Vec<Cow<'_, str>> = record.iter().map(Cow::Borrowed).collect();
                     f(line, &cells);
                 }
             }
-            Content::Xlsx { range } => {
-                let first_row = range.start().map(|(row, _)| row).unwrap_or(0);
-                let first_col = range.start().map(|(_, col)| col).unwrap_or(0);
-                let mut cells: Vec<Cow<'_, str>> = Vec::new();
-                for (i, row) in range.rows().enumerate() {
-                    if row.iter().all(|c| cell_text(c).trim().is_empty()) {
-                        continue;
-                    }
-                    cells.clear();
-                    // Columns left of the used range are blank cells.
-                    cells.extend((0..first_col).map(|_| Cow::Borrowed("")));
-                    cells.extend(row.iter().map(cell_text));
-                    f(u64::from(first_row) + i as u64 + 1, &cells);
-                }
-            }
+            Content::Xlsx(book) => book.for_each_row(f)?,
         }
         Ok(())
     }
 }
 
-/// A cell as text: numbers without a needless ".0", dates in the Buddhist Era.
-fn cell_text(cell: &Data) -> Cow<'_, str> {
-    match cell {
-        Data::String(s) => Cow::Borrowed(s.as_str()),
-        Data::Int(i) => Cow::Owned(i.to_string()),
-        Data::Float(f) => Cow::Owned(number_text(*f)),
-        Data::Bool(b) => Cow::Owned(b.to_string()),
-        Data::DateTime(dt) => match dt.as_datetime() {
-            Some(dt) => Cow::Owned(format_be(dt.date())),
-            None => Cow::Owned(number_text(dt.as_f64())),
-        },
-        Data::DateTimeIso(s) => {
-            match chrono::NaiveDate::parse_from_str(&s[..s.len().min(10)], "%Y-%m-%d") {
-                Ok(d) => Cow::Owned(format_be(d)),
-                Err(_) => Cow::Borrowed(s.as_str()),
-            }
-        }
-        Data::DurationIso(s) => Cow::Borrowed(s.as_str()),
-        Data::Error(e) => Cow::Owned(format!("#{e:?}")),
-        Data::Empty => Cow::Borrowed(""),
-    }
-}
-
 /// A spreadsheet number as text: integers without decimals, others rounded
 /// to the satang (a cell holding 0.1 + 0.2 shows 0.30, as Excel would).
-fn number_text(f: f64) -> String {
+pub(super) fn number_text(f: f64) -> String {
     if f.fract() == 0.0 && f.abs() < 1e15 {
         format!("{f:.0}")
     } else {
