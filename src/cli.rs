@@ -71,7 +71,8 @@ struct ServeArgs {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Serve GraphQL at /graphql (GraphiQL on GET) and /healthz.
+    /// Serve GraphQL at /graphql, GraphiQL at /graphiql, the dashboard at /,
+    /// the exports at /export/…, /healthz, /readyz and /metrics.
     Serve(ServeArgs),
     /// Apply the database migrations.
     Migrate(DbArgs),
@@ -115,7 +116,10 @@ enum Command {
         /// parquet or csv.
         #[arg(long, default_value = "parquet")]
         format: String,
-        /// The file to write (default: standard output).
+        /// The file to write; `-` for standard output. By default a file in
+        /// the current directory named as GET /export/… names it: dataset,
+        /// fiscal year, province or LAO, data version
+        /// (tidtam-facts-fy2564-province-71-v1234.parquet).
         #[arg(long)]
         output: Option<PathBuf>,
         #[command(flatten)]
@@ -248,7 +252,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate(args) => {
-            let (pool, _located) = open(&args).await?;
+            let (pool, _located) = open_or_create(&args).await?;
             db::migrate(&pool).await?;
             println!("migrations applied");
             Ok(())
@@ -344,12 +348,30 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 organisation_code: filter.organisation_code,
                 approval_ids,
             };
-            let out: Box<dyn std::io::Write + Send> = match &output {
-                Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
-                None => Box::new(std::io::stdout()),
+            let output = match output {
+                Some(path) => path,
+                None => PathBuf::from(export::file_name(
+                    dataset.name(),
+                    fiscal_year,
+                    filter.province_code.as_deref(),
+                    filter.organisation_code.as_deref(),
+                    Some(analytics.version().await?),
+                    format.extension(),
+                )),
+            };
+            let out: Box<dyn std::io::Write + Send> = if output.as_os_str() == "-" {
+                Box::new(std::io::stdout())
+            } else {
+                let file = std::fs::File::create(&output)
+                    .with_context(|| format!("creating {}", output.display()))?;
+                Box::new(std::io::BufWriter::new(file))
             };
             let rows = export::write_to(&analytics, dataset, &filter, format, out).await?;
-            eprintln!("{rows} rows exported");
+            if output.as_os_str() == "-" {
+                eprintln!("{rows} rows exported");
+            } else {
+                eprintln!("{rows} rows exported to {}", output.display());
+            }
             Ok(())
         }
         Command::Token(TokenCommand::Revoke { id, db }) => {
@@ -527,6 +549,57 @@ async fn open(args: &DbArgs) -> anyhow::Result<(sqlx::PgPool, Located)> {
     Ok((pool, located))
 }
 
+/// [`open`] for the commands that set a database up (`serve`, `demo`,
+/// `migrate`): where DATABASE_URL names a database the server does not have
+/// yet, it is created first (through the server's `postgres` database, when
+/// the account may create databases), as Tidtam does on the default path.
+async fn open_or_create(args: &DbArgs) -> anyhow::Result<(sqlx::PgPool, Located)> {
+    let located = locate(&LocateOptions::from_env(args.database_url.clone())).await?;
+    tracing::info!(how = located.how, "using PostgreSQL");
+    match db::connect(&located.url).await {
+        Ok(pool) => return Ok((pool, located)),
+        Err(e) if is_missing_database(&e) => {
+            let created = create_database(&located.url).await;
+            if let Err(why) = created {
+                return Err(anyhow::Error::new(e).context(format!(
+                    "connecting to {}; creating its database failed too: {why:#}",
+                    redact(&located.url)
+                )));
+            }
+        }
+        Err(e) => {
+            return Err(anyhow::Error::new(e))
+                .with_context(|| format!("connecting to {}", redact(&located.url)))
+        }
+    }
+    let pool = db::connect(&located.url)
+        .await
+        .with_context(|| format!("connecting to {}", redact(&located.url)))?;
+    Ok((pool, located))
+}
+
+/// PostgreSQL's 3D000 (invalid_catalog_name): the database does not exist.
+fn is_missing_database(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("3D000"))
+}
+
+/// Creates the database a URL names, connected to `postgres` on its server.
+async fn create_database(url: &str) -> anyhow::Result<()> {
+    use sqlx::Connection as _;
+    use std::str::FromStr as _;
+    let options = sqlx::postgres::PgConnectOptions::from_str(url)?;
+    let database = options
+        .get_database()
+        .context("the URL names no database")?
+        .to_string();
+    let mut conn = sqlx::PgConnection::connect_with(&options.database("postgres")).await?;
+    crate::db::locate::create_database_if_missing(&mut conn, &database).await?;
+    conn.close().await?;
+    eprintln!("created database {database}");
+    tracing::info!(database, "created the database DATABASE_URL names");
+    Ok(())
+}
+
 /// The password of `tidtam user add`: TIDTAM_PASSWORD, else a line of stdin.
 fn read_password() -> anyhow::Result<String> {
     if let Ok(p) = std::env::var("TIDTAM_PASSWORD") {
@@ -545,12 +618,12 @@ fn read_password() -> anyhow::Result<String> {
 async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
     let (direct, located) = match &args.direct_url {
         Some(url) => {
-            open(&DbArgs {
+            open_or_create(&DbArgs {
                 database_url: Some(url.clone()),
             })
             .await?
         }
-        None => open(&args.db).await?,
+        None => open_or_create(&args.db).await?,
     };
     db::migrate(&direct).await.context("applying migrations")?;
     if with_demo {

@@ -651,3 +651,234 @@ async fn the_command_takes_the_filters_of_the_http_export() {
     assert!(stderr.contains("colour"), "{stderr}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The `Content-Disposition` file name of an answer.
+fn disposition(response: &reqwest::Response) -> String {
+    response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_facts_export_labels_each_row_and_its_dates_are_dates() {
+    let db = TestDb::demo().await;
+    let base = db.serve().await;
+    let version: i64 = sqlx::query_scalar("SELECT version FROM data_version")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let response = get(
+        &base,
+        "/export/facts.parquet?fiscalYear=2564&provinceCode=71",
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        disposition(&response),
+        format!("attachment; filename=\"tidtam-facts-fy2564-province-71-v{version}.parquet\"")
+    );
+    let bytes = response.bytes().await.unwrap();
+    let df = ParquetReader::new(std::io::Cursor::new(bytes.to_vec()))
+        .finish()
+        .unwrap();
+    for column in ["approved_on", "elaas_as_of", "contract_signed_on"] {
+        assert_eq!(
+            df.column(column).unwrap().dtype(),
+            &DataType::Date,
+            "{column}"
+        );
+    }
+    assert_eq!(
+        df.column("amount").unwrap().dtype(),
+        &DataType::Decimal(14, 2)
+    );
+    // The aerobic-dance project's row, found by its name, with the names and
+    // dates a chart labels it by.
+    let names = df.column("project_name").unwrap().str().unwrap().clone();
+    let at = names
+        .iter()
+        .position(|n| n.is_some_and(|n| n.contains("(แอโรบิคแดนซ์)")))
+        .expect("the aerobic-dance project by name");
+    let text = |c: &str| df.column(c).unwrap().get(at).unwrap().to_string();
+    assert!(text("budget_item_name").contains("แอโรบิคแดนซ์"));
+    assert_eq!(text("organisation_name"), "\"องค์การบริหารส่วนตำบลหาดยาย\"");
+    assert_eq!(text("organisation_code"), "\"7100001\"");
+    assert_eq!(text("province_name"), "\"กาญจนบุรี\"");
+    assert_eq!(text("approved_on"), "2020-09-24");
+    assert_eq!(text("elaas_as_of"), "2021-03-31");
+
+    // The CSV says the same dates as ISO dates, which DuckDB and Excel read.
+    let csv = get(
+        &base,
+        "/export/facts.csv?fiscalYear=2564&organisationCode=7100001",
+        None,
+    )
+    .await;
+    assert!(disposition(&csv).contains("tidtam-facts-fy2564-lao-7100001-v"));
+    let text = csv.text().await.unwrap();
+    assert!(text.contains("2020-09-24"), "{text}");
+
+    // The e-LAAS history: dates as dates too.
+    let history = get(
+        &base,
+        "/export/elaas-history.parquet?fiscalYear=2564&provinceCode=71",
+        None,
+    )
+    .await;
+    let bytes = history.bytes().await.unwrap();
+    let df = ParquetReader::new(std::io::Cursor::new(bytes.to_vec()))
+        .finish()
+        .unwrap();
+    assert_eq!(df.column("as_of").unwrap().dtype(), &DataType::Date);
+    assert_eq!(
+        df.column("contract_signed_on").unwrap().dtype(),
+        &DataType::Date
+    );
+}
+
+#[tokio::test]
+async fn the_tracking_export_has_one_shape_in_every_year() {
+    let db = TestDb::demo().await;
+    let base = db.serve().await;
+    let header = |year: i32| {
+        let base = base.clone();
+        async move {
+            let text = get(
+                &base,
+                &format!("/export/tracking.csv?fiscalYear={year}&provinceCode=71"),
+                None,
+            )
+            .await
+            .text()
+            .await
+            .unwrap();
+            let lines: Vec<String> = text
+                .trim_start_matches('\u{feff}')
+                .lines()
+                .map(String::from)
+                .collect();
+            lines
+        }
+    };
+    let now = header(2564).await;
+    let before = header(2561).await;
+    assert_eq!(now[0], before[0], "the same columns in every year");
+    let columns: Vec<&str> = now[0].split(',').collect();
+    for c in [
+        "plan_first_year",
+        "plan_projects_year_1",
+        "plan_projects_year_5",
+    ] {
+        assert!(columns.contains(&c), "{c} in {columns:?}");
+    }
+    assert!(
+        !columns.iter().any(|c| c.starts_with("plan_projects_25")),
+        "no column named by a year: {columns:?}"
+    );
+    // The demo's LAO has a plan from 2561 with one project in 2564, its
+    // fourth year.
+    let at = |name: &str| columns.iter().position(|c| *c == name).unwrap();
+    let row: Vec<&str> = now
+        .iter()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|r| r[at("organisation_code")] == "7100001")
+        .map(|r| r.into_iter().collect())
+        .expect("the demo LAO");
+    let api = db
+        .graphql_ok(
+            r#"{ monitoringReport(fiscalYear: 2564, provinceCode: "71") { rows { organisationCode planProjects { planYear projects } } } }"#,
+            json!({}),
+        )
+        .await;
+    let mine = api["monitoringReport"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["organisationCode"] == "7100001")
+        .unwrap();
+    let first: i64 = row[at("plan_first_year")].parse().unwrap();
+    for p in mine["planProjects"].as_array().unwrap() {
+        let offset = p["planYear"].as_i64().unwrap() - first + 1;
+        assert_eq!(
+            row[at(&format!("plan_projects_year_{offset}"))],
+            p["projects"].to_string(),
+            "{p}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_emenscr_workbook_shows_buddhist_era_dates_and_thai_statuses() {
+    use calamine::Reader;
+    use std::io::Read;
+    let db = TestDb::demo().await;
+    let base = db.serve().await;
+    let response = get(
+        &base,
+        "/export/emenscr.xlsx?fiscalYear=2564&organisationCode=7100001",
+        None,
+    )
+    .await;
+    assert!(disposition(&response)
+        .starts_with("attachment; filename=\"tidtam-emenscr-fy2564-lao-7100001-v"));
+    let bytes = response.bytes().await.unwrap().to_vec();
+    let mut zip = ::zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();
+    let mut styles = String::new();
+    zip.by_name("xl/styles.xml")
+        .unwrap()
+        .read_to_string(&mut styles)
+        .unwrap();
+    assert!(
+        styles.contains(r#"formatCode="[$-th-TH,107]dd/mm/yyyy""#),
+        "a Buddhist-Era date format: {styles}"
+    );
+    let mut book =
+        calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(std::io::Cursor::new(bytes))
+            .unwrap();
+    let sheet = book.worksheet_range("projects").unwrap();
+    let statuses: Vec<String> = (1..sheet.height())
+        .map(|r| row_by_heading(&sheet, r)["สถานะ"].to_string())
+        .collect();
+    assert!(!statuses.is_empty());
+    for s in &statuses {
+        assert!(
+            ["ส่งรายงานแล้ว", "ดำเนินการเสร็จสิ้น"].contains(&s.as_str()),
+            "{statuses:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_command_names_its_file_as_the_http_export_does() {
+    let db = TestDb::demo().await;
+    let version: i64 = sqlx::query_scalar("SELECT version FROM data_version")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("tidtam-export-name-{}", db.name));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tidtam"))
+        .current_dir(&dir)
+        .args([
+            "export",
+            "scores",
+            "--fiscal-year",
+            "2564",
+            "--province",
+            "71",
+        ])
+        .args(["--database-url", &db.url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let name = format!("tidtam-scores-fy2564-province-71-v{version}.parquet");
+    assert!(dir.join(&name).exists(), "{name}");
+    std::fs::remove_dir_all(&dir).ok();
+}

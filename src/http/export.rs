@@ -109,7 +109,16 @@ pub async fn export(
     }
     match prepare(&state, &file, params, &headers, ip).await {
         Ok((analytics, dataset, format, filter)) => {
-            stream(analytics, dataset, format, filter, &file)
+            let version = analytics.version().await.ok();
+            let name = export::file_name(
+                dataset.name(),
+                filter.fiscal_year,
+                filter.province_code.as_deref(),
+                filter.organisation_code.as_deref(),
+                version,
+                format.extension(),
+            );
+            stream(analytics, dataset, format, filter, &name)
         }
         Err((status, e)) => error(status, e),
     }
@@ -282,7 +291,19 @@ async fn handover(
         Ok(r) => r,
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.into()),
     };
-    let disposition = format!("attachment; filename=\"emenscr-{fiscal_year}.{format}\"");
+    let version = crate::db::query_scalar::<i64>("SELECT version FROM data_version")
+        .fetch_one(&db)
+        .await
+        .ok();
+    let name = export::file_name(
+        "emenscr",
+        fiscal_year,
+        filter.province_code.as_deref(),
+        filter.organisation_code.as_deref(),
+        version,
+        format,
+    );
+    let disposition = format!("attachment; filename=\"{name}\"");
     if format == "json" {
         let body = serde_json::Value::Array(records).to_string();
         return (
@@ -341,7 +362,7 @@ fn stream(
     dataset: Dataset,
     format: Format,
     filter: ExportFilter,
-    file: &str,
+    name: &str,
 ) -> Response {
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     tokio::spawn(async move {
@@ -361,7 +382,7 @@ fn stream(
         header::CONTENT_TYPE,
         HeaderValue::from_static(format.content_type()),
     );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     response

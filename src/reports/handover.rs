@@ -35,8 +35,11 @@ enum Kind {
     Money,
     /// A plain number (a percentage, a coordinate).
     Number,
-    /// An ISO date: an Excel date shown `dd/mm/yyyy`.
+    /// An ISO date: an Excel date shown in the Buddhist Era, `dd/mm/yyyy`
+    /// with the year in พ.ศ. ([`BE_DATE`]).
     Date,
+    /// A report's status, written in Thai as the dashboard names it.
+    Status,
     /// true / false as Excel's TRUE / FALSE.
     Bool,
 }
@@ -52,7 +55,7 @@ const COLUMNS: [(&str, &[&str], Kind); 36] = [
     ("รายการตามข้อบัญญัติ", &["budgetItemName"], Kind::Text),
     ("ด้าน", &["sector"], Kind::Text),
     ("ประเภทกิจกรรม", &["activityType"], Kind::Text),
-    ("สถานะ", &["status"], Kind::Text),
+    ("สถานะ", &["status"], Kind::Status),
     ("เป้าหมายยุทธศาสตร์ชาติ", &["strategyGoal", "code"], Kind::Text),
     (
         "ข้อความเป้าหมายยุทธศาสตร์ชาติ",
@@ -129,6 +132,21 @@ fn number(value: &Value) -> Option<f64> {
     }
 }
 
+/// Excel's number format for a date in the Buddhist Era: locale th-TH,
+/// calendar 07 (Thai Buddhist), so 2021-03-31 shows 31/03/2564 while the cell
+/// stays a date that sorts and filters.
+pub const BE_DATE: &str = "[$-th-TH,107]dd/mm/yyyy";
+
+/// A report status in Thai (the dashboard's words); another value as it is.
+fn status_th(status: &str) -> &str {
+    match status {
+        "draft" => "ร่างรายงาน",
+        "submitted" => "ส่งรายงานแล้ว",
+        "completed" => "ดำเนินการเสร็จสิ้น",
+        other => other,
+    }
+}
+
 /// The formats of the kinds of cell.
 struct Formats {
     bold: Format,
@@ -166,6 +184,7 @@ fn write_cell(
             Some(b) => sheet.write_boolean(row, col, b)?,
             None => sheet.write(row, col, text(value))?,
         },
+        Kind::Status => sheet.write(row, col, status_th(&text(value)))?,
         Kind::Text => sheet.write(row, col, text(value))?,
     };
     Ok(())
@@ -251,7 +270,7 @@ pub fn workbook_with_rows(records: &[Value], max_rows: u32) -> Result<Vec<u8>, X
     let formats = Formats {
         bold: Format::new().set_bold(),
         money: Format::new().set_num_format("#,##0.00"),
-        date: Format::new().set_num_format("dd/mm/yyyy"),
+        date: Format::new().set_num_format(BE_DATE),
     };
     let per_sheet = max_rows.saturating_sub(1).max(1) as usize;
     let headings = headings();

@@ -9,7 +9,7 @@ use crate::budget::filter::ApprovalFilter;
 use crate::error::{AppError, AppResult};
 use polars::prelude::*;
 use polars_io::csv::write::CsvWriter;
-use polars_io::parquet::write::{ParquetCompression, ParquetWriter};
+use polars_io::parquet::write::{KeyValueMetadata, ParquetCompression, ParquetWriter};
 use polars_io::SerWriter;
 use std::collections::HashSet;
 use std::io::Write;
@@ -66,6 +66,53 @@ impl Format {
     }
 }
 
+impl Dataset {
+    /// The name in URLs and file names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dataset::Facts => "facts",
+            Dataset::Tracking => "tracking",
+            Dataset::Scores => "scores",
+            Dataset::ElaasHistory => "elaas-history",
+        }
+    }
+}
+
+impl Format {
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Parquet => "parquet",
+            Format::Csv => "csv",
+        }
+    }
+}
+
+/// The name of an export's file, which says what it holds: the dataset, the
+/// fiscal year, the province or LAO (or the whole country) and the data
+/// version it was read at, e.g. `tidtam-facts-fy2564-province-71-v1234.parquet`
+/// (docs/bi.md). Used for `Content-Disposition` and the command's default
+/// output; codes keep only their letters and digits, so the name is safe in a
+/// header and on any file system.
+pub fn file_name(
+    dataset: &str,
+    fiscal_year: i32,
+    province_code: Option<&str>,
+    organisation_code: Option<&str>,
+    version: Option<i64>,
+    extension: &str,
+) -> String {
+    let clean =
+        |code: &str| -> String { code.chars().filter(char::is_ascii_alphanumeric).collect() };
+    let place = match (organisation_code, province_code) {
+        (Some(o), _) => format!("lao-{}", clean(o)),
+        (None, Some(p)) => format!("province-{}", clean(p)),
+        (None, None) => "national".to_string(),
+    };
+    let version = version.map(|v| format!("-v{v}")).unwrap_or_default();
+    format!("tidtam-{dataset}-fy{fiscal_year}-{place}{version}.{extension}")
+}
+
 /// The rows to export: the same filters as the GraphQL fields.
 #[derive(Clone, Debug, Default)]
 pub struct ExportFilter {
@@ -118,11 +165,15 @@ pub async fn frame(
     if dataset == Dataset::ElaasHistory {
         return elaas_history(analytics, filter).await;
     }
+    let labels = match dataset {
+        Dataset::Facts => fact_labels(analytics, filter).await?,
+        _ => Vec::new(),
+    };
     let frames = analytics.frames(filter.fiscal_year).await?;
     let f = filter.clone();
     analytics
         .run(move || match dataset {
-            Dataset::Facts => facts(&frames, &f),
+            Dataset::Facts => facts(&frames, &labels, &f),
             Dataset::Tracking => tracking_frame(&frames, &f),
             _ => scores_frame(&frames, &f),
         })
@@ -133,9 +184,7 @@ pub async fn frame(
 pub fn write(df: &mut DataFrame, format: Format, out: &mut impl Write) -> PolarsResult<()> {
     match format {
         Format::Parquet => {
-            ParquetWriter::new(out)
-                .with_compression(ParquetCompression::Zstd(None))
-                .finish(df)?;
+            parquet_writer(out, df.schema()).finish(df)?;
         }
         Format::Csv => {
             out.write_all("\u{feff}".as_bytes())?;
@@ -143,6 +192,38 @@ pub fn write(df: &mut DataFrame, format: Format, out: &mut impl Write) -> Polars
         }
     }
     Ok(())
+}
+
+/// Polars' Parquet writer as every export uses it. Polars stores the file's
+/// Arrow schema at its newest compatibility level, where every text column is
+/// `string_view`, which pyarrow before 15 (and tools built on it) cannot open
+/// ("Unrecognized type: 24"). The Parquet columns themselves are plain UTF-8
+/// byte arrays either way, so the writer is handed the schema at the oldest
+/// level (`large_string`) to store instead: every reader opens the file, and
+/// polars reads it back as the same frame.
+fn parquet_writer<W: Write>(out: W, schema: &Schema) -> ParquetWriter<W> {
+    let arrow = schema.to_arrow(CompatLevel::oldest());
+    let key = polars_parquet::write::schema_to_metadata_key(&arrow);
+    let metadata = key
+        .value
+        .map(|value| KeyValueMetadata::from_static(vec![(key.key, value)]));
+    ParquetWriter::new(out)
+        .with_compression(ParquetCompression::Zstd(None))
+        .with_key_value_metadata(metadata)
+}
+
+/// Days since 1970-01-01 as a date column (Parquet `DATE`).
+fn dates(
+    name: &str,
+    days: impl Iterator<Item = Option<chrono::NaiveDate>>,
+) -> PolarsResult<Column> {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let days: Vec<Option<i32>> = days
+        .map(|d| d.and_then(|d| i32::try_from((d - epoch).num_days()).ok()))
+        .collect();
+    Series::new(name.into(), days)
+        .cast(&DataType::Date)
+        .map(|s| s.into_column())
 }
 
 /// Satang (i64) as exact baht: Decimal(14, 2).
@@ -177,22 +258,62 @@ fn keep(lf: LazyFrame, f: &ExportFilter) -> PolarsResult<LazyFrame> {
     Ok(lf)
 }
 
-fn facts(frames: &YearFrames, f: &ExportFilter) -> PolarsResult<DataFrame> {
+/// The labels of one row of the facts export (facts_labels.sql).
+#[derive(sqlx::FromRow)]
+struct FactLabel {
+    approval_id: i64,
+    project_name: String,
+    budget_item_name: String,
+    approved_on: chrono::NaiveDate,
+    elaas_as_of: Option<chrono::NaiveDate>,
+    contract_signed_on: Option<chrono::NaiveDate>,
+}
+
+async fn fact_labels(analytics: &Analytics, f: &ExportFilter) -> AppResult<Vec<FactLabel>> {
+    let rows = crate::db::query_as(include_str!("facts_labels.sql"))
+        .bind(f.fiscal_year)
+        .bind(&f.province_code)
+        .bind(&f.organisation_code)
+        .fetch_all(&crate::db::Db::plain(analytics.pool()))
+        .await?;
+    Ok(rows)
+}
+
+fn labels_frame(labels: &[FactLabel]) -> PolarsResult<DataFrame> {
+    DataFrame::new_infer_height(vec![
+        column!(labels, "approval_id", approval_id),
+        column!(labels, "project_name", project_name),
+        column!(labels, "budget_item_name", budget_item_name),
+        dates("approved_on", labels.iter().map(|l| Some(l.approved_on)))?,
+        dates("elaas_as_of", labels.iter().map(|l| l.elaas_as_of))?,
+        dates(
+            "contract_signed_on",
+            labels.iter().map(|l| l.contract_signed_on),
+        )?,
+    ])
+}
+
+fn facts(frames: &YearFrames, labels: &[FactLabel], f: &ExportFilter) -> PolarsResult<DataFrame> {
     let names = frames.organisations.clone().lazy().select([
         col("organisation_id"),
         col("code").alias("organisation_code"),
         col("name").alias("organisation_name"),
     ]);
-    let joined = frames
-        .facts
-        .clone()
-        .lazy()
-        .join(
-            names,
-            [col("organisation_id")],
-            [col("organisation_id")],
-            JoinArgs::new(JoinType::Left),
-        )
+    let (codes, province_names): (Vec<String>, Vec<String>) = frames
+        .province_names
+        .iter()
+        .map(|(code, name)| (code.clone(), name.clone()))
+        .unzip();
+    let provinces = DataFrame::new_infer_height(vec![
+        Column::new("province_code".into(), codes),
+        Column::new("province_name".into(), province_names),
+    ])?;
+    let left = |lf: LazyFrame, other: LazyFrame, key: &str| {
+        lf.join(other, [col(key)], [col(key)], JoinArgs::new(JoinType::Left))
+    };
+    let joined = left(frames.facts.clone().lazy(), names, "organisation_id");
+    let joined = left(joined, provinces.lazy(), "province_code");
+    let joined = left(joined, labels_frame(labels)?.lazy(), "approval_id")
         .with_column(lit(frames.fiscal_year).alias("fiscal_year"));
     let mut df = keep(joined, f)?.collect()?;
     let mut money_columns = vec!["amount", "budget", "contract", "disbursed", "remaining"]
@@ -212,9 +333,13 @@ fn facts(frames: &YearFrames, f: &ExportFilter) -> PolarsResult<DataFrame> {
     let mut order = vec![
         "fiscal_year",
         "approval_id",
+        "approved_on",
+        "project_name",
+        "budget_item_name",
         "organisation_code",
         "organisation_name",
         "province_code",
+        "province_name",
         "kind",
         "sector",
         "activity_type",
@@ -222,8 +347,10 @@ fn facts(frames: &YearFrames, f: &ExportFilter) -> PolarsResult<DataFrame> {
         "sub_plan",
         "amount",
         "linked",
+        "elaas_as_of",
         "budget",
         "contract",
+        "contract_signed_on",
         "disbursed",
         "remaining",
         "reported",
@@ -240,6 +367,22 @@ fn facts(frames: &YearFrames, f: &ExportFilter) -> PolarsResult<DataFrame> {
     df.select(order)
 }
 
+/// The years of a local development plan (แผนพัฒนาท้องถิ่น ห้าปี).
+const PLAN_YEARS: i32 = 5;
+
+/// The first year of each organisation's plan for the year, where it has an
+/// approved one.
+fn plan_first_years(frames: &YearFrames) -> PolarsResult<std::collections::HashMap<i64, i32>> {
+    let df = &frames.organisations;
+    let ids = df.column("organisation_id")?.i64()?;
+    let years = df.column("plan_first_year")?.i32()?;
+    Ok(ids
+        .iter()
+        .zip(years.iter())
+        .filter_map(|(id, year)| Some((id?, year.filter(|y| *y > 0)?)))
+        .collect())
+}
+
 fn tracking_frame(frames: &YearFrames, f: &ExportFilter) -> PolarsResult<DataFrame> {
     let report = tracking::compute(frames, f.province_code.as_deref())?;
     let rows: Vec<_> = report
@@ -247,10 +390,13 @@ fn tracking_frame(frames: &YearFrames, f: &ExportFilter) -> PolarsResult<DataFra
         .iter()
         .filter(|r| f.organisation_code.as_ref().is_none_or(|o| &r.code == o))
         .collect();
-    let years: std::collections::BTreeSet<i32> = rows
-        .iter()
-        .flat_map(|r| r.plan_projects.keys().copied())
-        .collect();
+    let first_years = plan_first_years(frames)?;
+    let first_year = |r: &tracking::TrackingRow| {
+        first_years
+            .get(&r.organisation_id)
+            .copied()
+            .or_else(|| r.plan_projects.keys().next().copied())
+    };
     let mut columns = vec![
         Column::new("fiscal_year".into(), vec![frames.fiscal_year; rows.len()]),
         column!(rows, "organisation_code", code),
@@ -259,12 +405,23 @@ fn tracking_frame(frames: &YearFrames, f: &ExportFilter) -> PolarsResult<DataFra
         column!(rows, "kind", kind),
         column!(rows, "recording_done", recording_done),
         column!(rows, "strategies", strategies),
+        Column::new(
+            "plan_first_year".into(),
+            rows.iter().map(|r| first_year(r)).collect::<Vec<_>>(),
+        ),
     ];
-    for year in &years {
+    // The plan's five years at fixed offsets from its first year, so that
+    // every year's file has the same columns and yearly files append.
+    for offset in 0..PLAN_YEARS {
         columns.push(Column::new(
-            format!("plan_projects_{year}").into(),
+            format!("plan_projects_year_{}", offset + 1).into(),
             rows.iter()
-                .map(|r| r.plan_projects.get(year).copied().unwrap_or(0))
+                .map(|r| {
+                    first_year(r)
+                        .and_then(|first| r.plan_projects.get(&(first + offset)))
+                        .copied()
+                        .unwrap_or(0)
+                })
                 .collect::<Vec<_>>(),
         ));
     }
@@ -368,25 +525,19 @@ async fn elaas_history(analytics: &Analytics, f: &ExportFilter) -> AppResult<Dat
 }
 
 fn history_frame(fiscal_year: i32, rows: &[SnapshotRow]) -> PolarsResult<DataFrame> {
-    let date = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
     DataFrame::new_infer_height(vec![
         Column::new("fiscal_year".into(), vec![fiscal_year; rows.len()]),
         column!(rows, "organisation_code", organisation_code),
         column!(rows, "province_code", province_code),
         column!(rows, "item_code", item_code),
         column!(rows, "item_name", item_name),
-        Column::new(
-            "as_of".into(),
-            rows.iter().map(|r| date(r.as_of)).collect::<Vec<_>>(),
-        ),
+        dates("as_of", rows.iter().map(|r| Some(r.as_of)))?,
         money("budget", rows.iter().map(|r| r.budget))?,
         money("contract_amount", rows.iter().map(|r| r.contract_amount))?,
-        Column::new(
-            "contract_signed_on".into(),
-            rows.iter()
-                .map(|r| r.contract_signed_on.map(date))
-                .collect::<Vec<_>>(),
-        ),
+        dates(
+            "contract_signed_on",
+            rows.iter().map(|r| r.contract_signed_on),
+        )?,
         money("disbursed", rows.iter().map(|r| r.disbursed))?,
         money("remaining", rows.iter().map(|r| r.remaining))?,
     ])
@@ -427,11 +578,9 @@ enum Batched<W: Write> {
 impl<W: Write> Batched<W> {
     fn new(format: Format, schema: &Schema, mut out: W) -> PolarsResult<Self> {
         Ok(match format {
-            Format::Parquet => Batched::Parquet(Box::new(
-                ParquetWriter::new(out)
-                    .with_compression(ParquetCompression::Zstd(None))
-                    .batched(schema)?,
-            )),
+            Format::Parquet => {
+                Batched::Parquet(Box::new(parquet_writer(out, schema).batched(schema)?))
+            }
             Format::Csv => {
                 out.write_all("\u{feff}".as_bytes())?;
                 Batched::Csv(Box::new(
