@@ -179,15 +179,20 @@ async fn migrated(pool: &sqlx::PgPool) -> Result<bool, sqlx::Error> {
 /// Prometheus metrics, in the OpenMetrics text format that
 /// prometheus-client writes (a counter's `# TYPE` names the family, its
 /// sample ends in `_total`; the text ends with `# EOF`).
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// A scraper that asks for `text/plain` (version 0.0.4) over OpenMetrics gets
+/// the classic Prometheus format (`ops::metrics::Exposition`).
+async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> impl IntoResponse {
     let rendered = state.metrics.render();
     let body = rendered.strip_suffix("# EOF\n").unwrap_or(&rendered);
+    let openmetrics = format!("{body}{}# EOF\n", replica_metrics(&state));
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let exposition = crate::ops::metrics::Exposition::from_accept(accept);
     (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        format!("{body}{}# EOF\n", replica_metrics(&state)),
+        [(header::CONTENT_TYPE, exposition.content_type())],
+        exposition.render(&openmetrics),
     )
 }
 

@@ -131,6 +131,96 @@ impl Metrics {
     }
 }
 
+/// The text formats `/metrics` speaks: OpenMetrics (the default), or the
+/// classic Prometheus format 0.0.4 for a scraper that asks for `text/plain`
+/// without preferring OpenMetrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exposition {
+    OpenMetrics,
+    /// `text/plain; version=0.0.4`.
+    Classic,
+}
+
+impl Exposition {
+    /// The format an `Accept` header prefers: the higher `q` of
+    /// `application/openmetrics-text` and `text/plain`; OpenMetrics on a tie,
+    /// for `*/*` and without the header.
+    pub fn from_accept(accept: Option<&str>) -> Exposition {
+        let (mut open, mut classic) = (None::<f32>, None::<f32>);
+        for range in accept.unwrap_or("").split(',') {
+            let mut parts = range.split(';').map(str::trim);
+            let media = parts.next().unwrap_or("").to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.strip_prefix("q="))
+                .find_map(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let slot = match media.as_str() {
+                "application/openmetrics-text" => &mut open,
+                "text/plain" => &mut classic,
+                _ => continue,
+            };
+            *slot = Some(slot.map_or(q, |old: f32| old.max(q)));
+        }
+        match (open, classic) {
+            (None, Some(c)) if c > 0.0 => Exposition::Classic,
+            (Some(o), Some(c)) if c > o => Exposition::Classic,
+            _ => Exposition::OpenMetrics,
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Exposition::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            Exposition::Classic => "text/plain; version=0.0.4; charset=utf-8",
+        }
+    }
+
+    /// The metrics (OpenMetrics text, as rendered) in this format. The
+    /// classic one has no `# EOF` and no `# UNIT`, calls `unknown` `untyped`,
+    /// and names a counter's family with its samples' `_total`.
+    pub fn render(self, openmetrics: &str) -> String {
+        if self == Exposition::OpenMetrics {
+            return openmetrics.to_string();
+        }
+        let counters: HashSet<&str> = openmetrics
+            .lines()
+            .filter_map(|l| l.strip_prefix("# TYPE "))
+            .filter_map(|l| l.strip_suffix(" counter"))
+            .collect();
+        let mut out = String::with_capacity(openmetrics.len());
+        for line in openmetrics.lines() {
+            if line == "# EOF" || line.starts_with("# UNIT ") {
+                continue;
+            }
+            let renamed = ["# HELP ", "# TYPE "].iter().find_map(|prefix| {
+                let rest = line.strip_prefix(prefix)?;
+                let (name, tail) = rest.split_once(' ')?;
+                let tail = if tail == "unknown" { "untyped" } else { tail };
+                let name = if counters.contains(name) {
+                    format!("{name}_total")
+                } else {
+                    name.to_string()
+                };
+                Some(format!("{prefix}{name} {tail}"))
+            });
+            match renamed {
+                Some(l) => out.push_str(&l),
+                // A counter's `_created` sample has no place in the classic format.
+                None if line
+                    .split(['{', ' '])
+                    .next()
+                    .is_some_and(|n| n.ends_with("_created")) =>
+                {
+                    continue
+                }
+                None => out.push_str(line),
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
 /// A GraphQL name: `[_A-Za-z][_0-9A-Za-z]*`, at most 64 characters.
 fn is_name(n: &str) -> bool {
     n.len() <= 64
