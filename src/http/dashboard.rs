@@ -7,26 +7,55 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-const FILES: [(&str, &str, &str); 4] = [
+/// The dashboard's files: name under `/assets/`, media type, content. The
+/// Thai web font (Sarabun, OFL: its licence is served beside it) is inside the
+/// binary too, so that a machine with no Thai font (a kiosk, a headless PDF
+/// job) still draws Thai, and no other host is asked for it.
+const FILES: [(&str, &str, &[u8]); 9] = [
     (
         "index.html",
         "text/html; charset=utf-8",
-        include_str!("../../assets/dashboard/index.html"),
+        include_bytes!("../../assets/dashboard/index.html"),
     ),
     (
         "app.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../assets/dashboard/app.js"),
+        include_bytes!("../../assets/dashboard/app.js"),
     ),
     (
         "app.css",
         "text/css; charset=utf-8",
-        include_str!("../../assets/dashboard/app.css"),
+        include_bytes!("../../assets/dashboard/app.css"),
     ),
     (
         "chart.umd.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../assets/dashboard/chart.umd.js"),
+        include_bytes!("../../assets/dashboard/chart.umd.js"),
+    ),
+    (
+        "sarabun-thai-400-normal.woff2",
+        "font/woff2",
+        include_bytes!("../../assets/dashboard/fonts/sarabun-thai-400-normal.woff2"),
+    ),
+    (
+        "sarabun-thai-700-normal.woff2",
+        "font/woff2",
+        include_bytes!("../../assets/dashboard/fonts/sarabun-thai-700-normal.woff2"),
+    ),
+    (
+        "sarabun-latin-400-normal.woff2",
+        "font/woff2",
+        include_bytes!("../../assets/dashboard/fonts/sarabun-latin-400-normal.woff2"),
+    ),
+    (
+        "sarabun-latin-700-normal.woff2",
+        "font/woff2",
+        include_bytes!("../../assets/dashboard/fonts/sarabun-latin-700-normal.woff2"),
+    ),
+    (
+        "LICENSE.sarabun.txt",
+        "text/plain; charset=utf-8",
+        include_bytes!("../../assets/dashboard/fonts/LICENSE.sarabun.txt"),
     ),
 ];
 
@@ -81,16 +110,14 @@ const ASSET_CACHE: &str = "public, max-age=3600";
 
 /// `GET /`: always revalidated, so a new release's page is seen at once.
 pub async fn index(headers: HeaderMap) -> Response {
-    let (_, mime, text) = FILES[0];
-    embedded::send("/", mime, text.as_bytes(), "no-cache", &headers).await
+    let (_, mime, bytes) = FILES[0];
+    embedded::send("/", mime, bytes, "no-cache", &headers).await
 }
 
 /// `GET /assets/{file}`
 pub async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
     match FILES.iter().find(|(n, _, _)| *n == file) {
-        Some((name, mime, text)) => {
-            embedded::send(name, mime, text.as_bytes(), ASSET_CACHE, &headers).await
-        }
+        Some((name, mime, bytes)) => embedded::send(name, mime, bytes, ASSET_CACHE, &headers).await,
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
