@@ -18,6 +18,9 @@ const TEXT = {
     indicator: 'ดัชนีชี้วัดความสำเร็จ', output: 'เป้าหมายเชิงผลผลิต', outcome: 'เป้าหมายเชิงผลลัพธ์', progress: 'ความก้าวหน้า',
     period: 'ระยะเวลาดำเนินการ', location: 'พิกัด', signedInAs: 'เข้าสู่ระบบในชื่อ', download: 'ดาวน์โหลด', facts: 'ข้อมูลรายโครงการ', scores: 'คะแนน', emenscr: 'ส่งต่อ eMENSCR', live: '● ข้อมูลสด: ตารางปรับเองเมื่อข้อมูลเปลี่ยน',
     DRAFT: 'ร่างรายงาน', SUBMITTED: 'ส่งรายงานแล้ว', COMPLETED: 'ดำเนินการเสร็จสิ้น', noReport: 'ยังไม่มีรายงาน',
+    username: 'ชื่อผู้ใช้', password: 'รหัสผ่าน', signIn: 'เข้าสู่ระบบ', signOut: 'ออกจากระบบ',
+    LAO_OFFICER: 'เจ้าหน้าที่ อปท.', LAO_APPROVER: 'ผู้อนุมัติของ อปท.', PROVINCIAL_EVALUATOR: 'ผู้ประเมินระดับจังหวัด',
+    CENTRAL_ANALYST: 'นักวิเคราะห์ส่วนกลาง', ADMIN: 'ผู้ดูแลระบบ',
   },
   en: {
     title: 'Tidtam · Tracking report of each LAO', province: 'Province', fiscalYear: 'Fiscal year (BE)',
@@ -33,6 +36,9 @@ const TEXT = {
     subPlanGoal: 'Sub-plan goal', indicator: 'Success indicator', output: 'Output target', outcome: 'Outcome target',
     progress: 'Progress', period: 'Period', location: 'Location', signedInAs: 'Signed in as', download: 'Download', facts: 'Projects', scores: 'Scores', emenscr: 'eMENSCR hand-over', live: '● Live: the tables update when the data changes',
     DRAFT: 'Draft', SUBMITTED: 'Submitted', COMPLETED: 'Completed', noReport: 'No report yet',
+    username: 'Username', password: 'Password', signIn: 'Sign in', signOut: 'Sign out',
+    LAO_OFFICER: 'LAO officer', LAO_APPROVER: 'LAO approver', PROVINCIAL_EVALUATOR: 'Provincial evaluator',
+    CENTRAL_ANALYST: 'Central analyst', ADMIN: 'Administrator',
   },
 };
 
@@ -200,6 +206,7 @@ function drawDrill() {
   $('drill').hidden = !d;
   if (!d) return;
   $('drill-title').textContent = `${t('projectsOf')} · ${d.name} · ${state.fy}`;
+  $('as-of').textContent = d.list ? `${t('asOf')} ${d.list.elaasAsOfBE || '–'}` : '';
   if (d.error) {
     $('projects').innerHTML = `<tbody><tr><td class="error">${esc(d.error)}</td></tr></tbody>`;
   } else if (!d.list) {
@@ -226,7 +233,9 @@ function projectsTable(list) {
     }
   }
   body += `<tr class="total"><td>${t('total')}</td><td class="n">${baht(list.totals.ordinanceBudget)}</td><td class="n">${baht(list.totals.contractAmount)}</td><td class="n">${baht(list.totals.disbursed)}</td><td class="n">${baht(list.totals.remaining)}</td><td></td></tr>`;
-  $('projects').innerHTML = `<caption>${t('asOf')} ${esc(list.elaasAsOfBE || '–')}</caption>${headRow('projects', cols)}<tbody>${body}</tbody>`;
+  // The e-LAAS date is a paragraph above the table (#as-of), not its caption:
+  // a caption is as wide as the table and is cut off when a phone scrolls it.
+  $('projects').innerHTML = `${headRow('projects', cols)}<tbody>${body}</tbody>`;
   $('projects').querySelectorAll('tr.link').forEach((tr) => tr.addEventListener('click', () => showReport(tr.dataset.report)));
   sortOnClick($('projects'), 'projects', () => projectsTable(list));
 }
@@ -380,6 +389,8 @@ async function downloadWithToken(event) {
 function render() {
   document.documentElement.lang = state.lang;
   document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  document.querySelectorAll('[data-i18n-placeholder]').forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); el.setAttribute('aria-label', el.placeholder); });
+  showViewer();
   $('lang').textContent = t('lang');
   $('live').textContent = t('live');
   downloads();
@@ -396,7 +407,7 @@ function render() {
 async function applyViewer() {
   state.viewer = sessionStorage.getItem('tidtam.token') ? (await gql('viewer', {})).viewer : null;
   const v = state.viewer;
-  $('who').textContent = v ? `${t('signedInAs')} ${v.displayName} (${v.role})` : '';
+  showViewer();
   const p = await gql('provinces', {});
   let provinces = p.provinces.edges.map((e) => e.node);
   if (v && !v.readsAll && v.province) {
@@ -404,6 +415,50 @@ async function applyViewer() {
     state.province = v.province.code;
   }
   $('province').replaceChildren(...provinces.map((n) => new Option(`${n.nameTh} (${n.code})`, n.code, false, n.code === state.province)));
+}
+
+/** Who is signed in, the role in the page's language (ผู้ประเมินระดับจังหวัด,
+ * not PROVINCIAL_EVALUATOR); the sign-in form or the sign-out button. */
+function showViewer() {
+  const v = state.viewer;
+  $('who').textContent = v ? `${t('signedInAs')} ${v.displayName} (${t(v.role)})` : '';
+  $('signin').hidden = Boolean(v);
+  $('signout').hidden = !v;
+}
+
+/** The sign-in form: username and password → signIn → the token kept for
+ * this tab only (sessionStorage), as a pasted token is. */
+async function signInWithPassword(event) {
+  event.preventDefault();
+  // Enter in the token field submits the form too; the token's own change
+  // event signs in with it.
+  if (!$('username').value.trim()) return;
+  try {
+    const data = await gql('sign-in', { username: $('username').value.trim(), password: $('password').value });
+    sessionStorage.setItem('tidtam.token', data.signIn.token);
+    $('password').value = '';
+    await applyViewer();
+    load();
+  } catch (e) {
+    status('error', e.message);
+  }
+}
+
+/** Sign-out: the server revokes the token, the tab forgets it. */
+async function signOut() {
+  try {
+    if (sessionStorage.getItem('tidtam.token')) await gql('sign-out', {});
+  } catch (e) {
+    // Already expired or revoked: forgetting it is all that is left to do.
+  }
+  sessionStorage.removeItem('tidtam.token');
+  $('token').value = '';
+  try {
+    await applyViewer();
+    load();
+  } catch (e) {
+    status('error', e.message);
+  }
 }
 
 async function signIn() {
@@ -424,6 +479,8 @@ async function init() {
   for (let y = 2561; y <= 2570; y += 1) $('fy').add(new Option(String(y), String(y), false, y === state.fy));
   $('token').value = sessionStorage.getItem('tidtam.token') || '';
   $('token').addEventListener('change', signIn);
+  $('controls').addEventListener('submit', signInWithPassword);
+  $('signout').addEventListener('click', signOut);
   $('downloads').addEventListener('click', downloadWithToken);
   $('fy').addEventListener('change', () => { state.fy = Number($('fy').value); load(); });
   $('province').addEventListener('change', () => { state.province = $('province').value; load(); });

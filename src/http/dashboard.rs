@@ -61,7 +61,7 @@ const FILES: [(&str, &str, &[u8]); 9] = [
 
 /// The documents of `queries/`, by name: served to the dashboard, and the only
 /// ones accepted in persisted-only mode.
-pub const QUERIES: [(&str, &str); 11] = [
+pub const QUERIES: [(&str, &str); 13] = [
     (
         "first-query",
         include_str!("../../queries/first-query.graphql"),
@@ -92,6 +92,9 @@ pub const QUERIES: [(&str, &str); 11] = [
     ),
     ("provinces", include_str!("../../queries/provinces.graphql")),
     ("viewer", include_str!("../../queries/viewer.graphql")),
+    // The dashboard's sign-in form and sign-out button.
+    ("sign-in", include_str!("../../queries/sign-in.graphql")),
+    ("sign-out", include_str!("../../queries/sign-out.graphql")),
     (
         "organisation-disbursement",
         include_str!("../../queries/organisation-disbursement.graphql"),
