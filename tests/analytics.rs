@@ -249,7 +249,10 @@ async fn every_polars_figure_equals_plain_sql_on_random_data() {
         assert!(!sql.is_empty());
         assert_eq!(polars, sql, "grouped by {dimension}");
     }
-    // Funding sources share contract and disbursed by amount (integer satang).
+    // Funding sources share contract and disbursed by amount: each approval's
+    // share is its exact share rounded down, or one satang more (largest
+    // remainder), and the sources add up to the totals (see
+    // `money_splits_add_up_for_every_grouping`).
     let by_source: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
         "WITH f AS (SELECT f.*, ba.from_general_subsidy AS g, ba.from_own_revenue AS o FROM approval_facts f
                     JOIN budget_approvals ba ON ba.id = f.id WHERE f.fiscal_year = 2564),
@@ -264,12 +267,18 @@ async fn every_polars_figure_equals_plain_sql_on_random_data() {
     .await
     .unwrap();
     let polars = graphql_groups(&db, "FUNDING_SOURCE").await;
-    for (source, n, budget, contract, disbursed) in by_source {
+    for (source, n, budget, contract_floor, disbursed_floor) in by_source {
         let p = polars[&source];
-        assert_eq!(
-            [p[0], p[1], p[2], p[3]],
-            [n, budget, contract, disbursed],
-            "{source}"
+        assert_eq!([p[0], p[1]], [n, budget], "{source}");
+        assert!(
+            (contract_floor..=contract_floor + n).contains(&p[2]),
+            "{source} contract {} vs floor {contract_floor}",
+            p[2]
+        );
+        assert!(
+            (disbursed_floor..=disbursed_floor + n).contains(&p[3]),
+            "{source} disbursed {} vs floor {disbursed_floor}",
+            p[3]
         );
     }
     // The tracking report of each province equals SQL's counts.
@@ -544,4 +553,286 @@ async fn the_dashboards_pickers_and_chart_documents_run_on_the_demo() {
         .unwrap();
     assert_eq!(hadyai["budget"], "130000.00");
     assert_eq!(hadyai["disbursedPctOfBudget"], 0.0);
+}
+
+/// Every dimension `disbursement(groupBy:)` offers, in the schema's order.
+const DIMENSIONS: [&str; 9] = [
+    "PROVINCE",
+    "ORGANISATION_KIND",
+    "ORGANISATION",
+    "SECTOR",
+    "ACTIVITY_TYPE",
+    "FUNDING_SOURCE",
+    "MASTER_PLAN",
+    "SUB_PLAN",
+    "MONTH",
+];
+
+/// The random data with its money spread over five funding sources at
+/// random satang, and some e-LAAS budgets that differ from the approved
+/// amount, so that every figure has to be shared with remainders.
+async fn random_split_data() -> TestDb {
+    let db = random_data().await;
+    sqlx::raw_sql(
+        "SELECT setseed(0.2020);
+         UPDATE budget_approvals ba SET
+             from_general_subsidy = s.a, from_purpose_subsidy = s.b, from_other_revenue = s.c,
+             from_accumulated_funds = s.d, from_own_revenue = ba.amount - s.a - s.b - s.c - s.d
+         FROM (SELECT id, floor(amount * 25 * random()) / 100 AS a, floor(amount * 25 * random()) / 100 AS b,
+                      floor(amount * 25 * random()) / 100 AS c,
+                      CASE WHEN random() < 0.5 THEN floor(amount * 25 * random()) / 100 ELSE 0 END AS d
+               FROM budget_approvals) s
+         WHERE s.id = ba.id;
+         UPDATE elaas_snapshots SET budget = budget + round((random() * 1000)::numeric, 2) WHERE random() < 0.3;
+         UPDATE elaas_snapshots SET disbursed = disbursed + 0.01, remaining = remaining - 0.01 WHERE remaining >= 0.01 AND random() < 0.5;",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    db
+}
+
+/// Money in satang from a decimal string (baht).
+fn satang_of(text: &str) -> i64 {
+    let d: rust_decimal::Decimal = text.trim().parse().expect("an amount");
+    (d * rust_decimal::Decimal::from(100)).try_into().unwrap()
+}
+
+/// (key values, [approvals, budget, contract, disbursed, remaining]) of each
+/// group, and the totals.
+async fn disbursement_by(db: &TestDb, dims: &[&str]) -> (Vec<(Vec<String>, [i64; 5])>, [i64; 5]) {
+    let data = db
+        .graphql_ok(
+            "query ($d: [Dimension!]!) { disbursement(fiscalYear: 2564, groupBy: $d) {
+               groups { key { value } approvals budget contractAmount disbursed remaining }
+               totals { approvals budget contractAmount disbursed remaining } } }",
+            json!({ "d": dims }),
+        )
+        .await;
+    let figures = |g: &Value| {
+        [
+            g["approvals"].as_i64().unwrap(),
+            satang(&g["budget"]),
+            satang(&g["contractAmount"]),
+            satang(&g["disbursed"]),
+            satang(&g["remaining"]),
+        ]
+    };
+    let groups = data["disbursement"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            let key = g["key"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["value"].as_str().unwrap().to_string())
+                .collect();
+            (key, figures(g))
+        })
+        .collect();
+    (groups, figures(&data["disbursement"]["totals"]))
+}
+
+fn add(a: &mut [i64; 5], b: &[i64; 5]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
+}
+
+/// Issue 20 §1: for every combination of the dimensions `disbursement`
+/// offers, the groups add up to the totals to the satang (per month, for
+/// the month curves), and the totals are a plain SQL SUM over NUMERIC. An
+/// approval counts once per group it falls in, so approvals add up only
+/// where the dimensions do not split one (funding source).
+#[tokio::test]
+async fn money_splits_add_up_for_every_grouping() {
+    let db = random_split_data().await;
+    // The totals: SQL over NUMERIC, not satang arithmetic.
+    let (n, budget, contract, disbursed, remaining): (i64, String, String, String, String) =
+        sqlx::query_as(
+            "SELECT count(*), sum(coalesce(elaas_budget, amount))::text,
+                    sum(coalesce(contract_amount, 0))::text, sum(coalesce(disbursed, 0))::text,
+                    sum(coalesce(remaining, amount))::text
+             FROM approval_facts WHERE fiscal_year = 2564",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let truth = [
+        n,
+        satang_of(&budget),
+        satang_of(&contract),
+        satang_of(&disbursed),
+        satang_of(&remaining),
+    ];
+    // Month by month: the newest e-LAAS figures by each month's end.
+    let months: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT to_char(date '2020-10-01' + m * interval '1 month', 'YYYY-MM'),
+                coalesce(sum(s.contract_amount), 0)::text, coalesce(sum(s.disbursed), 0)::text
+         FROM generate_series(0, 11) m
+         CROSS JOIN approval_facts f
+         LEFT JOIN LATERAL (
+             SELECT x.contract_amount, x.disbursed FROM budget_approvals ba
+             JOIN elaas_snapshots x ON x.elaas_item_id = ba.elaas_item_id
+             WHERE ba.id = f.id AND x.as_of < date '2020-11-01' + m * interval '1 month'
+             ORDER BY x.as_of DESC LIMIT 1) s ON true
+         WHERE f.fiscal_year = 2564
+         GROUP BY m ORDER BY m",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    let month_truth: HashMap<String, [i64; 5]> = months
+        .into_iter()
+        .map(|(m, c, d)| {
+            let (c, d) = (satang_of(&c), satang_of(&d));
+            (m, [n, truth[1], c, d, truth[1] - d])
+        })
+        .collect();
+    assert!(
+        month_truth.values().any(|t| t[3] > 0),
+        "some money is disbursed"
+    );
+
+    let mut checked = 0;
+    for mask in 0u32..(1 << DIMENSIONS.len()) {
+        let dims: Vec<&str> = DIMENSIONS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, d)| *d)
+            .collect();
+        let (groups, totals) = disbursement_by(&db, &dims).await;
+        assert_eq!(totals, truth, "totals of {dims:?}");
+        let splits = dims.contains(&"FUNDING_SOURCE");
+        let month_at = dims.iter().position(|d| *d == "MONTH");
+        let mut sums: HashMap<String, [i64; 5]> = HashMap::new();
+        for (key, figures) in &groups {
+            let bucket = month_at.map(|i| key[i].clone()).unwrap_or_default();
+            add(sums.entry(bucket).or_insert([0; 5]), figures);
+        }
+        let expected: HashMap<String, [i64; 5]> = match month_at {
+            Some(_) => month_truth.clone(),
+            None => HashMap::from([(String::new(), truth)]),
+        };
+        assert_eq!(sums.len(), expected.len(), "buckets of {dims:?}");
+        for (bucket, want) in &expected {
+            let got = sums[bucket];
+            // Money always adds up; approvals only where none is split.
+            assert_eq!(got[1..], want[1..], "money of {dims:?} {bucket}");
+            if splits {
+                assert!(got[0] >= want[0], "approvals of {dims:?} {bucket}");
+            } else {
+                assert_eq!(got[0], want[0], "approvals of {dims:?} {bucket}");
+            }
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 512);
+
+    // The exports: the facts file's rows add up to the same totals, and each
+    // row's funding sources to its amount; the tracking file's rows to the
+    // national totals of monitoringReport.
+    let analytics = tidtam::analytics::Analytics::new(db.pool.clone());
+    let filter = tidtam::analytics::export::ExportFilter {
+        fiscal_year: 2564,
+        ..Default::default()
+    };
+    let rows = export_rows(
+        &analytics,
+        tidtam::analytics::export::Dataset::Facts,
+        &filter,
+    )
+    .await;
+    let mut sums = [rows.len() as i64, 0, 0, 0, 0];
+    for row in &rows {
+        for (i, c) in ["budget", "contract", "disbursed", "remaining"]
+            .iter()
+            .enumerate()
+        {
+            sums[i + 1] += satang_of(&row[*c]);
+        }
+        let sources: i64 = row
+            .iter()
+            .filter(|(k, _)| k.starts_with("src_"))
+            .map(|(_, v)| satang_of(v))
+            .sum();
+        assert_eq!(
+            sources,
+            satang_of(&row["amount"]),
+            "sources of {}",
+            row["approval_id"]
+        );
+    }
+    assert_eq!(sums, truth, "the facts export");
+    let rows = export_rows(
+        &analytics,
+        tidtam::analytics::export::Dataset::Tracking,
+        &filter,
+    )
+    .await;
+    let report = db
+        .graphql_ok(
+            "{ monitoringReport(fiscalYear: 2564) { nationalTotals {
+                 organisations budgetApproved reported contracted disbursed fullyDisbursed completed projectsAdded } } }",
+            json!({}),
+        )
+        .await;
+    let national = &report["monitoringReport"]["nationalTotals"];
+    assert_eq!(
+        rows.len() as i64,
+        national["organisations"].as_i64().unwrap()
+    );
+    for (column, field) in [
+        ("budget_approved", "budgetApproved"),
+        ("reported", "reported"),
+        ("contracted", "contracted"),
+        ("disbursed", "disbursed"),
+        ("fully_disbursed", "fullyDisbursed"),
+        ("completed", "completed"),
+        ("projects_added", "projectsAdded"),
+    ] {
+        let sum: i64 = rows.iter().map(|r| r[column].parse::<i64>().unwrap()).sum();
+        assert_eq!(
+            sum,
+            national[field].as_i64().unwrap(),
+            "tracking export {column}"
+        );
+    }
+    assert_eq!(
+        rows.iter()
+            .map(|r| r["budget_approved"].parse::<i64>().unwrap())
+            .sum::<i64>(),
+        truth[0]
+    );
+}
+
+/// The rows of an export as written to CSV (what a spreadsheet reads).
+async fn export_rows(
+    analytics: &tidtam::analytics::Analytics,
+    dataset: tidtam::analytics::export::Dataset,
+    filter: &tidtam::analytics::export::ExportFilter,
+) -> Vec<HashMap<String, String>> {
+    let mut df = tidtam::analytics::export::frame(analytics, dataset, filter)
+        .await
+        .unwrap();
+    let mut bytes = Vec::new();
+    tidtam::analytics::export::write(&mut df, tidtam::analytics::export::Format::Csv, &mut bytes)
+        .unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
 }

@@ -53,7 +53,7 @@ async fn the_aerobic_dance_project_shows_the_manuals_figures() {
     assert_eq!(aerobic["elaas"]["asOfBE"], "31/03/2564");
     assert_eq!(
         aerobic["fundingSources"],
-        json!([{"source": "GENERAL_SUBSIDY", "amount": "20000.00"}])
+        json!([{"source": "OTHER_REVENUE", "amount": "20000.00"}])
     );
     assert!(aerobic["elaasItem"]["name"]
         .as_str()
@@ -237,4 +237,87 @@ async fn the_readme_first_query_runs_on_the_demo() {
     let first = &data["organisation"]["projects"][0];
     assert_eq!(first["remaining"], "20000.00");
     assert_eq!(first["report"]["subPlanGoal"]["goal"]["code"], "140101");
+}
+
+/// The manual's approval form ("ขออนุมัติงบประมาณแผน 5 ปี [ปีงบประมาณ 2564]")
+/// of the aerobic-dance project, field by field, all nine funding sources
+/// with the empty ones as zeros.
+#[tokio::test]
+async fn the_aerobic_dance_approval_form_is_the_manuals() {
+    const FORM: &str = r#"
+    query ($code: String!) {
+      budgetApprovals(filter: {fiscalYear: 2564, organisationCode: $code}, first: 10) {
+        nodes {
+          name budgetItemName fiscalYear path ordinanceBudget approvedOnBE
+          fundingSources { source amount }
+          elaasItem { name budget }
+        }
+      }
+    }"#;
+    let db = TestDb::demo().await;
+    let data = db.graphql_ok(FORM, json!({"code": "7100001"})).await;
+    let nodes = data["budgetApprovals"]["nodes"].as_array().expect("nodes");
+    let form = nodes
+        .iter()
+        .find(|n| n["name"].as_str().is_some_and(|s| s.contains("แอโรบิคแดนซ์")))
+        .expect("the aerobic-dance approval");
+    assert_eq!(form["fiscalYear"], 2564);
+    assert_eq!(form["path"], "ORDINANCE");
+    // ชื่อโครงการ * / งบประมาณ * / วันที่อนุมัติ
+    assert_eq!(
+        form["budgetItemName"],
+        "โครงการส่งเสริมการออกกำลังกายประกอบดนตรีเพื่อสุขภาพ (แอโรบิคแดนซ์)"
+    );
+    assert_eq!(form["ordinanceBudget"], "20000.00");
+    assert_eq!(form["approvedOnBE"], "24/09/2563");
+    // ชื่อโครงการ e-LAAS * "… (เนอโรบิคแดนซ์) (20,000.00)"
+    assert_eq!(
+        form["elaasItem"]["name"],
+        "โครงการส่งเสริมการออกกำลังกายประกอบดนตรีเพื่อสุขภาพ (เนอโรบิคแดนซ์)"
+    );
+    assert_eq!(form["elaasItem"]["budget"], "20000.00");
+
+    // แหล่งที่มาของงบประมาณ, in the form's order: only รายได้อื่น ๆ is filled.
+    let manual = [
+        ("GENERAL_SUBSIDY", "0.00"),
+        ("PURPOSE_SUBSIDY", "0.00"),
+        ("GOVERNMENT_SUBSIDY", "0.00"),
+        ("SPECIFIC_SUBSIDY", "0.00"),
+        ("OWN_REVENUE", "0.00"),
+        ("OTHER_REVENUE", "20000.00"),
+        ("ACCUMULATED_FUNDS", "0.00"),
+        ("ACCUMULATED_RESERVE", "0.00"),
+        ("UNKNOWN", "0.00"),
+    ];
+    let shown: std::collections::HashMap<String, String> = form["fundingSources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .map(|s| {
+            (
+                s["source"].as_str().unwrap().to_string(),
+                s["amount"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let via_graphql: Vec<(&str, String)> = manual
+        .iter()
+        .map(|(s, _)| (*s, shown.get(*s).cloned().unwrap_or_else(|| "0.00".into())))
+        .collect();
+    let expected: Vec<(&str, String)> = manual.iter().map(|(s, a)| (*s, a.to_string())).collect();
+    assert_eq!(via_graphql, expected);
+
+    // The stored row, all nine columns (zeros stored, not left null).
+    let stored: Vec<String> = sqlx::query_scalar(
+        "SELECT unnest(ARRAY[from_general_subsidy, from_purpose_subsidy, from_government_subsidy,
+                             from_specific_subsidy, from_own_revenue, from_other_revenue,
+                             from_accumulated_funds, from_accumulated_reserve, from_unknown])::numeric(16,2)::text
+         FROM budget_approvals ba JOIN plan_projects pp ON pp.id = ba.plan_project_id
+         WHERE ba.fiscal_year = 2564 AND pp.name_th LIKE '%แอโรบิคแดนซ์%'",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    let expected: Vec<String> = manual.iter().map(|(_, a)| a.to_string()).collect();
+    assert_eq!(stored, expected);
 }

@@ -248,7 +248,12 @@ async fn approvals_filter_by_every_dimension() {
     );
     assert_eq!(
         count(&db, json!({"fundingSource": "GENERAL_SUBSIDY"})).await,
-        4
+        3
+    );
+    // The aerobic-dance approval: รายได้อื่น ๆ on the manual's form.
+    assert_eq!(
+        count(&db, json!({"fundingSource": "OTHER_REVENUE"})).await,
+        1
     );
     assert_eq!(
         count(&db, json!({"fundingSource": "OWN_REVENUE"})).await,

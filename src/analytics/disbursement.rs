@@ -21,8 +21,9 @@ pub enum Dimension {
     Sector,
     /// ประเภทกิจกรรม
     ActivityType,
-    /// แหล่งเงิน: contract and disbursed are shared among an approval's
-    /// sources in proportion to their amounts.
+    /// แหล่งเงิน: an approval's budget, contract, disbursed and remaining
+    /// are shared among its sources in proportion to their amounts, to the
+    /// satang by largest remainder, so the groups add up to the totals.
     FundingSource,
     /// แผนแม่บท of the report's master-plan goal ("" when not linked)
     MasterPlan,
@@ -87,32 +88,72 @@ fn facts(frames: &YearFrames, ids: Option<&HashSet<i64>>) -> PolarsResult<DataFr
     frames.facts.filter(&mask)
 }
 
-/// One row per approval and funding source with a non-zero amount; contract
-/// and disbursed shared by the source's part of the amount.
+/// One row per approval and funding source with a non-zero amount (or on
+/// UNKNOWN when no source has one), with the approval's budget, contract,
+/// disbursed and remaining shared among its sources by
+/// [`super::split::split`], so that the parts add up to the approval's
+/// figures exactly.
 fn by_source(facts: DataFrame) -> PolarsResult<LazyFrame> {
-    let parts: Vec<LazyFrame> = SOURCES
+    let weights: Vec<Vec<i64>> = SOURCES
         .iter()
-        .map(|s| {
-            let part = col(format!("src_{s}"));
-            let share = |c: &str| {
-                when(col("amount").gt(lit(0i64)))
-                    .then((col(c) * part.clone()) / col("amount"))
-                    .otherwise(lit(0i64))
-            };
-            facts
-                .clone()
-                .lazy()
-                .filter(part.clone().gt(lit(0i64)))
-                .with_columns([
-                    lit(s.to_string()).alias("funding_source"),
-                    share("contract").alias("contract"),
-                    share("disbursed").alias("disbursed"),
-                    part.clone().alias("budget"),
-                    (part.clone() - share("disbursed")).alias("remaining"),
-                ])
-        })
+        .map(|s| money_column(&facts, &format!("src_{s}")))
+        .collect::<PolarsResult<_>>()?;
+    let wholes: Vec<Vec<i64>> = ["budget", "contract", "disbursed", "remaining"]
+        .iter()
+        .map(|c| money_column(&facts, c))
+        .collect::<PolarsResult<_>>()?;
+    // shares[figure][source][row]
+    let mut shares = vec![vec![vec![0i64; facts.height()]; SOURCES.len()]; wholes.len()];
+    let mut row_weights = vec![0i64; SOURCES.len()];
+    for row in 0..facts.height() {
+        for (k, w) in weights.iter().enumerate() {
+            row_weights[k] = w[row];
+        }
+        for (f, whole) in wholes.iter().enumerate() {
+            for (k, part) in super::split::split(whole[row], &row_weights)
+                .into_iter()
+                .enumerate()
+            {
+                shares[f][k][row] = part;
+            }
+        }
+    }
+    let none_set: Vec<bool> = (0..facts.height())
+        .map(|row| weights.iter().all(|w| w[row] <= 0))
         .collect();
+    let mut parts = Vec::with_capacity(SOURCES.len());
+    for (k, s) in SOURCES.iter().enumerate() {
+        let last = k + 1 == SOURCES.len();
+        let keep: BooleanChunked = (0..facts.height())
+            .map(|row| weights[k][row] > 0 || (last && none_set[row]))
+            .collect();
+        let mut df = facts.clone();
+        for (f, name) in ["budget", "contract", "disbursed", "remaining"]
+            .iter()
+            .enumerate()
+        {
+            df.with_column(Column::new(
+                (*name).into(),
+                std::mem::take(&mut shares[f][k]),
+            ))?;
+        }
+        df.with_column(Column::new(
+            "funding_source".into(),
+            vec![s.to_string(); facts.height()],
+        ))?;
+        parts.push(df.filter(&keep)?.lazy());
+    }
     concat(parts, UnionArgs::default())
+}
+
+/// A money column (satang) as plain numbers, nulls as 0.
+fn money_column(df: &DataFrame, name: &str) -> PolarsResult<Vec<i64>> {
+    Ok(df
+        .column(name)?
+        .i64()?
+        .iter()
+        .map(|v| v.unwrap_or(0))
+        .collect())
 }
 
 /// Month by month, each approval's newest contract and disbursed figures so

@@ -15,6 +15,7 @@ pub mod frames;
 pub mod graphql;
 pub mod live;
 pub mod scores;
+pub mod split;
 pub mod tracking;
 
 pub use graphql::{AnalyticsMutation, AnalyticsQuery};

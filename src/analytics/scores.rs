@@ -3,6 +3,9 @@
 //! province and the nation. See docs/performance-score.md.
 
 use super::frames::YearFrames;
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{One, Zero};
 use polars::prelude::*;
 use std::collections::HashMap;
 
@@ -25,8 +28,11 @@ pub struct Score {
     pub province_code: String,
     /// Each component's value (0–1), none where it cannot be measured.
     pub components: Vec<(&'static str, Option<f64>)>,
-    /// 0–100, none when no component can be measured.
+    /// 0–100, none when no component can be measured; rounded to two
+    /// decimals, for showing.
     pub score: Option<f64>,
+    /// The score as an exact fraction (0–1), which ranks are taken on.
+    pub exact: Option<BigRational>,
     pub rank_in_province: Option<i64>,
     pub rank_in_nation: Option<i64>,
 }
@@ -90,7 +96,7 @@ pub fn compute(frames: &YearFrames) -> PolarsResult<Vec<Score>> {
             .alias("timeliness"),
         ])
         .collect()?;
-    let mut scores = to_scores(&df, &frames.weights)?;
+    let mut scores = to_scores(&df, &frames.weights, frames.has_report_deadline)?;
     rank(&mut scores);
     Ok(scores)
 }
@@ -110,7 +116,11 @@ fn share(part: Expr, whole: Expr, cap: bool) -> Expr {
         .otherwise(lit(NULL).cast(DataType::Float64))
 }
 
-fn to_scores(df: &DataFrame, weights: &[(String, f64)]) -> PolarsResult<Vec<Score>> {
+fn to_scores(
+    df: &DataFrame,
+    weights: &[(String, f64)],
+    has_deadline: bool,
+) -> PolarsResult<Vec<Score>> {
     let strs = |c: &str| -> PolarsResult<Vec<String>> {
         Ok(df
             .column(c)?
@@ -131,6 +141,7 @@ fn to_scores(df: &DataFrame, weights: &[(String, f64)]) -> PolarsResult<Vec<Scor
         .map(|c| Ok(df.column(c)?.f64()?.iter().collect()))
         .collect::<PolarsResult<_>>()?;
     let weight: HashMap<&str, f64> = weights.iter().map(|(c, w)| (c.as_str(), *w)).collect();
+    let fractions = exact_components(df, has_deadline)?;
     Ok((0..df.height())
         .map(|i| {
             let components: Vec<(&'static str, Option<f64>)> = COMPONENTS
@@ -144,12 +155,84 @@ fn to_scores(df: &DataFrame, weights: &[(String, f64)]) -> PolarsResult<Vec<Scor
                 name: names[i].clone(),
                 province_code: provinces[i].clone(),
                 score: weighted(&components, &weight),
+                exact: exact_weighted(&fractions[i], &weight),
                 components,
                 rank_in_province: None,
                 rank_in_nation: None,
             }
         })
         .collect())
+}
+
+/// A component as an exact fraction: part / whole (capped at 1 when `cap`),
+/// none when whole is 0 — the same rule as [`share`], without floats.
+fn fraction(part: i64, whole: i64, cap: bool) -> Option<BigRational> {
+    if whole <= 0 {
+        return None;
+    }
+    let r = BigRational::new(BigInt::from(part), BigInt::from(whole));
+    Some(if cap && r > BigRational::one() {
+        BigRational::one()
+    } else {
+        r
+    })
+}
+
+/// Each organisation's components as exact fractions, in [`COMPONENTS`] order.
+fn exact_components(
+    df: &DataFrame,
+    has_deadline: bool,
+) -> PolarsResult<Vec<Vec<(&'static str, Option<BigRational>)>>> {
+    let ints = |c: &str| -> PolarsResult<Vec<i64>> {
+        Ok(df
+            .column(c)?
+            .cast(&DataType::Int64)?
+            .i64()?
+            .iter()
+            .map(|v| v.unwrap_or(0))
+            .collect())
+    };
+    let (approved, planned, added) = (ints("approved")?, ints("planned")?, ints("projects_added")?);
+    let (reported, linked, completed) = (ints("reported")?, ints("linked")?, ints("completed")?);
+    let (disbursed, budget, on_time) = (ints("disbursed")?, ints("budget")?, ints("on_time")?);
+    Ok((0..df.height())
+        .map(|i| {
+            vec![
+                (
+                    "plan_to_budget",
+                    fraction(approved[i], planned[i] + added[i], true),
+                ),
+                ("reporting", fraction(reported[i], approved[i], false)),
+                ("elaas_link", fraction(linked[i], approved[i], false)),
+                ("disbursement", fraction(disbursed[i], budget[i], true)),
+                ("completion", fraction(completed[i], approved[i], false)),
+                (
+                    "timeliness",
+                    has_deadline
+                        .then(|| fraction(on_time[i], reported[i], false))
+                        .flatten(),
+                ),
+            ]
+        })
+        .collect())
+}
+
+/// Σ weight × value / Σ weight over the measured components, exactly (the
+/// weights' binary values taken as they are).
+fn exact_weighted(
+    components: &[(&str, Option<BigRational>)],
+    weights: &HashMap<&str, f64>,
+) -> Option<BigRational> {
+    let (mut sum, mut total) = (BigRational::zero(), BigRational::zero());
+    for (name, value) in components {
+        let w = weights.get(name).copied().unwrap_or(0.0);
+        if let (Some(v), true) = (value, w > 0.0) {
+            let w = BigRational::from_float(w)?;
+            sum += &w * v;
+            total += w;
+        }
+    }
+    (!total.is_zero()).then(|| sum / total)
 }
 
 /// 100 × Σ weight × value / Σ weight over the components that can be measured.
@@ -166,29 +249,31 @@ pub fn weighted(components: &[(&str, Option<f64>)], weights: &HashMap<&str, f64>
 }
 
 /// Orders best first (then by code) and gives competition ranks (1, 2, 2, 4):
-/// in the nation, and within each province.
+/// in the nation, and within each province. Ranks are taken on the exact
+/// score, so organisations share a rank only when their scores are equal,
+/// not when they merely round to the same two decimals.
 fn rank(scores: &mut [Score]) {
     scores.sort_by(|a, b| {
-        b.score
-            .partial_cmp(&a.score)
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then_with(|| a.code.cmp(&b.code))
+        // Some(_) > None, so the unscored come last.
+        b.exact.cmp(&a.exact).then_with(|| a.code.cmp(&b.code))
     });
-    let mut better_in_province: HashMap<String, (i64, Option<f64>, i64)> = HashMap::new();
-    let (mut seen, mut last, mut last_rank) = (0i64, None::<f64>, 0i64);
+    let mut in_province: HashMap<String, (i64, Option<BigRational>, i64)> = HashMap::new();
+    let (mut seen, mut last, mut last_rank) = (0i64, None::<BigRational>, 0i64);
     for s in scores.iter_mut() {
-        let Some(score) = s.score else { continue };
+        let Some(score) = s.exact.clone() else {
+            continue;
+        };
         seen += 1;
-        if last != Some(score) {
+        if last.as_ref() != Some(&score) {
             last_rank = seen;
-            last = Some(score);
+            last = Some(score.clone());
         }
         s.rank_in_nation = Some(last_rank);
-        let entry = better_in_province
+        let entry = in_province
             .entry(s.province_code.clone())
             .or_insert((0, None, 0));
         entry.0 += 1;
-        if entry.1 != Some(score) {
+        if entry.1.as_ref() != Some(&score) {
             entry.2 = entry.0;
             entry.1 = Some(score);
         }
@@ -222,6 +307,7 @@ mod tests {
             province_code: province.into(),
             components: vec![],
             score,
+            exact: score.and_then(BigRational::from_float),
             rank_in_province: None,
             rank_in_nation: None,
         };
@@ -243,6 +329,48 @@ mod tests {
                 ("c", Some(1), Some(1)),
                 ("a", Some(3), Some(2)),
                 ("d", None, None)
+            ]
+        );
+    }
+
+    #[test]
+    fn scores_that_round_alike_do_not_tie() {
+        // 2/3 and 0.666 both show as 66.67 (66.6 with three decimals), but
+        // only equal fractions tie: 2/3 and 4/6 do.
+        let w: HashMap<&str, f64> = [("reporting", 1.0)].into();
+        let exact = |p: i64, q: i64| {
+            let c = [("reporting", fraction(p, q, false))];
+            exact_weighted(&c, &w)
+        };
+        let s = |code: &str, exact: Option<BigRational>| Score {
+            organisation_id: 0,
+            code: code.into(),
+            name: String::new(),
+            province_code: "71".into(),
+            components: vec![],
+            score: Some(66.67),
+            exact,
+            rank_in_province: None,
+            rank_in_nation: None,
+        };
+        let mut v = vec![
+            s("a", exact(666, 1000)),
+            s("b", exact(2, 3)),
+            s("c", exact(4, 6)),
+            s("d", exact(6_667, 10_000)),
+        ];
+        rank(&mut v);
+        let ranks: Vec<(&str, Option<i64>)> = v
+            .iter()
+            .map(|x| (x.code.as_str(), x.rank_in_nation))
+            .collect();
+        assert_eq!(
+            ranks,
+            vec![
+                ("d", Some(1)),
+                ("b", Some(2)),
+                ("c", Some(2)),
+                ("a", Some(4))
             ]
         );
     }

@@ -90,7 +90,7 @@ pub async fn add_account(db: impl PgExecutor<'_>, new: NewAccount<'_>) -> AppRes
     };
     let inserted = crate::db::query_as(include_str!("sql/insert_account.sql"))
         .bind(new.username.trim().to_lowercase())
-        .bind(new.display_name.trim())
+        .bind(crate::validation::tidy(new.display_name))
         .bind(hash)
         .bind(new.role.as_db())
         .bind(new.organisation_code)
@@ -101,6 +101,14 @@ pub async fn add_account(db: impl PgExecutor<'_>, new: NewAccount<'_>) -> AppRes
 }
 
 fn validate(new: &NewAccount<'_>) -> AppResult<()> {
+    if crate::validation::is_blank(new.display_name) {
+        return Err(AppError::validation(
+            "input.displayName",
+            codes::REQUIRED,
+            "ต้องกรอกข้อมูลนี้",
+            "is required",
+        ));
+    }
     let lao = matches!(new.role, Role::LaoOfficer | Role::LaoApprover);
     if lao != new.organisation_code.is_some() {
         return Err(AppError::validation(
@@ -185,7 +193,7 @@ pub async fn create_token(
     name: &str,
     lifetime: std::time::Duration,
 ) -> AppResult<(String, TokenInfo)> {
-    if name.trim().is_empty() {
+    if crate::validation::is_blank(name) {
         return Err(AppError::validation(
             "name",
             codes::REQUIRED,
@@ -197,7 +205,7 @@ pub async fn create_token(
     let info = crate::db::query_as(include_str!("sql/insert_token.sql"))
         .bind(account_id)
         .bind(kind)
-        .bind(name.trim())
+        .bind(crate::validation::tidy(name))
         .bind(token::digest(&secret))
         .bind(lifetime.as_secs_f64())
         .fetch_one(&super::system_db(pool, actor))

@@ -147,9 +147,14 @@ impl PlanMutation {
             .await
             .gql()?;
         for (i, name) in input.strategies.iter().enumerate() {
-            insert_strategy(&mut tx, plan_id, i as i32 + 1, name.trim())
-                .await
-                .gql()?;
+            insert_strategy(
+                &mut tx,
+                plan_id,
+                i as i32 + 1,
+                &crate::validation::tidy(name),
+            )
+            .await
+            .gql()?;
         }
         let plan = plan_by_id(&mut tx, plan_id).await.gql()?;
         tx.commit().await.gql()?;

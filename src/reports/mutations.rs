@@ -552,15 +552,22 @@ fn check(v: &mut Validator, r: &ProjectReport, fiscal_year: i32) {
 }
 
 /// The fields the manual marks with * must be filled before submission.
+/// Filled: present and not blank (`validation::is_blank`), also for text
+/// stored before blank meant invisible.
+fn filled(text: &Option<String>) -> bool {
+    text.as_deref()
+        .is_some_and(|t| !crate::validation::is_blank(t))
+}
+
 fn require_for_submission(v: &mut Validator, r: &ProjectReport) {
     let fields: [(&str, bool); 9] = [
-        ("input.coordinatorName", r.coordinator_name.is_some()),
-        ("input.coordinatorPhone", r.coordinator_phone.is_some()),
-        ("input.rationale", r.rationale.is_some()),
-        ("input.outputTarget", r.output_target.is_some()),
-        ("input.outcomeTarget", r.outcome_target.is_some()),
-        ("input.expectedResults", r.expected_results.is_some()),
-        ("input.successIndicator", r.success_indicator.is_some()),
+        ("input.coordinatorName", filled(&r.coordinator_name)),
+        ("input.coordinatorPhone", filled(&r.coordinator_phone)),
+        ("input.rationale", filled(&r.rationale)),
+        ("input.outputTarget", filled(&r.output_target)),
+        ("input.outcomeTarget", filled(&r.outcome_target)),
+        ("input.expectedResults", filled(&r.expected_results)),
+        ("input.successIndicator", filled(&r.success_indicator)),
         ("input.startDate", r.start_date.is_some()),
         ("input.endDate", r.end_date.is_some()),
     ];
