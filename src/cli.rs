@@ -339,6 +339,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 anyhow::bail!("--filter narrows the facts export only");
             }
             let (pool, _located) = open(&db).await?;
+            let plain = crate::db::Db::plain(&pool);
+            crate::arguments::check(&plain, &crate::arguments::filter_arguments("", &filter))
+                .await?;
             let approval_ids =
                 export::approval_ids(&crate::db::Db::plain(&pool), fiscal_year, &filter).await?;
             let analytics = crate::analytics::Analytics::new(pool);

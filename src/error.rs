@@ -77,6 +77,9 @@ pub mod codes {
     pub const VERSION_CONFLICT: &str = "VERSION_CONFLICT";
     pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
     pub const INVALID_DATE: &str = "INVALID_DATE";
+    /// A fiscal year Tidtam holds no plans for (a read), or a Common-Era
+    /// year where the Buddhist Era is meant (see `arguments`).
+    pub const INVALID_FISCAL_YEAR: &str = "INVALID_FISCAL_YEAR";
     pub const INVALID_MONEY: &str = "INVALID_MONEY";
     pub const INVALID_INPUT: &str = "INVALID_INPUT";
     pub const VALIDATION_FAILED: &str = "VALIDATION_FAILED";

@@ -5,6 +5,7 @@
 //! objects, and `graphql/` only stitches them together.
 
 pub mod analytics;
+pub mod arguments;
 pub mod audit;
 pub mod auth;
 pub mod budget;

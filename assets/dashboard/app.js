@@ -305,8 +305,25 @@ async function fetchData() {
     render();
     status(tracking.monitoringReport.rows.length ? '' : 'empty', tracking.monitoringReport.rows.length ? '' : t('empty'));
   } catch (e) {
-    status('error', e.message);
+    showRefusal(e);
   }
+}
+
+/** A refused read (a year Tidtam holds no plans for, an unknown province):
+ * the server's reason instead of any table, never a table of zeros. */
+function showRefusal(e) {
+  state.data = {};
+  $('tracking').innerHTML = '';
+  $('league').innerHTML = '';
+  if (chart) { chart.destroy(); chart = null; }
+  status('error', e.message);
+}
+
+/** A picker shows what the URL asked for, even a value it does not offer
+ * (`?fy=2021`), so that it never names another year than the one refused. */
+function pick(select, value) {
+  if (![...select.options].some((o) => o.value === String(value))) select.add(new Option(String(value), String(value)));
+  select.value = String(value);
 }
 
 /** Live: subscribes (graphql-transport-ws over /graphql/ws, the document
@@ -415,6 +432,7 @@ async function applyViewer() {
     state.province = v.province.code;
   }
   $('province').replaceChildren(...provinces.map((n) => new Option(`${n.nameTh} (${n.code})`, n.code, false, n.code === state.province)));
+  pick($('province'), state.province);
 }
 
 /** Who is signed in, the role in the page's language (ผู้ประเมินระดับจังหวัด,
@@ -477,6 +495,7 @@ async function init() {
   state.province = params.get('province') || state.province;
   state.lang = params.get('lang') === 'en' ? 'en' : 'th';
   for (let y = 2561; y <= 2570; y += 1) $('fy').add(new Option(String(y), String(y), false, y === state.fy));
+  pick($('fy'), state.fy);
   $('token').value = sessionStorage.getItem('tidtam.token') || '';
   $('token').addEventListener('change', signIn);
   $('controls').addEventListener('submit', signInWithPassword);

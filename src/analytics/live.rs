@@ -39,6 +39,7 @@ impl AnalyticsSubscription {
         province_code: String,
     ) -> async_graphql::Result<impl Stream<Item = TrackingReportChange>> {
         let analytics = analytics(ctx)?.clone();
+        crate::arguments::check_tracking(analytics.pool(), fiscal_year, &province_code).await?;
         let versions = analytics.subscribe();
         let watch = Watch {
             analytics,

@@ -211,7 +211,8 @@ fn check_project(v: &mut Validator, project: &ProjectContext, fiscal_year: i32) 
             "the project must be in the organisation's approved development plan",
         );
     }
-    if !(project.first_year..=project.last_year).contains(&fiscal_year) {
+    let buddhist_era = crate::arguments::write_fiscal_year(v, "input.fiscalYear", fiscal_year);
+    if buddhist_era && !(project.first_year..=project.last_year).contains(&fiscal_year) {
         v.error(
             "input.fiscalYear",
             codes::DATE_OUT_OF_RANGE,

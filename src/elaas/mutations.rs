@@ -167,6 +167,9 @@ impl ElaasMutation {
         organisation_code: String,
         fiscal_year: i32,
     ) -> async_graphql::Result<ElaasAutoLinkResult> {
+        if let Some(e) = crate::arguments::common_era_refusal("fiscalYear", fiscal_year) {
+            return Err(e).gql();
+        }
         let mut tx = audit::begin(ctx).await?;
         let organisation: Option<i64> =
             crate::db::query_scalar("SELECT id FROM organisations WHERE code = $1")

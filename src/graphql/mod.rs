@@ -97,7 +97,8 @@ pub fn build_schema_with(
     .limit_recursive_depth(64)
     .limit_directives(20)
     .extension(limits::Limits)
-    .extension(Gate);
+    .extension(Gate)
+    .extension(crate::arguments::ReadArguments);
     if let Some(pool) = pool {
         builder = builder.data(AccountsPool(pool));
     }

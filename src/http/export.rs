@@ -219,6 +219,8 @@ async fn admit(
         ));
     }
     within_rate(state, &access, ip)?;
+    // A year Tidtam holds no plans for, or a code that does not exist: 400/404.
+    crate::arguments::check_filter(&crate::db::Db::plain(&state.pool), filter).await?;
     Ok((fiscal_year, access))
 }
 

@@ -92,7 +92,9 @@ impl PlanMutation {
         input: CreatePlanInput,
     ) -> async_graphql::Result<DevelopmentPlan> {
         let mut v = Validator::new();
-        if !(2500..=2700).contains(&input.first_year) {
+        let buddhist_era =
+            crate::arguments::write_fiscal_year(&mut v, "input.firstYear", input.first_year);
+        if buddhist_era && !(2500..=2700).contains(&input.first_year) {
             v.error(
                 "input.firstYear",
                 codes::INVALID_INPUT,
@@ -453,7 +455,9 @@ fn planned_budgets(
     }
     for (i, b) in input.iter().enumerate() {
         let field = format!("input.plannedBudgets[{i}]");
-        if !(plan.first_year..=plan.last_year).contains(&b.plan_year) {
+        let buddhist_era =
+            crate::arguments::write_fiscal_year(v, &format!("{field}.planYear"), b.plan_year);
+        if buddhist_era && !(plan.first_year..=plan.last_year).contains(&b.plan_year) {
             v.error(
                 &format!("{field}.planYear"),
                 codes::DATE_OUT_OF_RANGE,
