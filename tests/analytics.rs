@@ -194,7 +194,7 @@ async fn sql_groups(db: &TestDb, key: &str) -> HashMap<String, [i64; 5]> {
         "SELECT ({key})::text, count(*), sum((coalesce(elaas_budget, amount) * 100)::bigint)::bigint,
                 sum((coalesce(contract_amount, 0) * 100)::bigint)::bigint, sum((coalesce(disbursed, 0) * 100)::bigint)::bigint,
                 sum((coalesce(remaining, amount) * 100)::bigint)::bigint
-         FROM approval_facts WHERE fiscal_year = 2564 GROUP BY 1"
+         FROM approval_facts WHERE fiscal_year = 2564 AND published GROUP BY 1"
     );
     let rows: Vec<(String, i64, i64, i64, i64, i64)> =
         sqlx::query_as(&sql).fetch_all(&db.pool).await.unwrap();
@@ -255,7 +255,7 @@ async fn every_polars_figure_equals_plain_sql_on_random_data() {
     // `money_splits_add_up_for_every_grouping`).
     let by_source: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
         "WITH f AS (SELECT f.*, ba.from_general_subsidy AS g, ba.from_own_revenue AS o FROM approval_facts f
-                    JOIN budget_approvals ba ON ba.id = f.id WHERE f.fiscal_year = 2564),
+                    JOIN budget_approvals ba ON ba.id = f.id WHERE f.fiscal_year = 2564 AND f.published),
               parts AS (SELECT 'GENERAL_SUBSIDY' AS s, (g * 100)::bigint AS part, f.* FROM f WHERE g > 0
                         UNION ALL SELECT 'OWN_REVENUE', (o * 100)::bigint, f.* FROM f WHERE o > 0)
          SELECT s, count(*), sum(part)::bigint,
@@ -319,7 +319,7 @@ async fn every_polars_figure_equals_plain_sql_on_random_data() {
     // Rates equal SQL's shares.
     let (n, reported, linked, completed): (i64, i64, i64, i64) = sqlx::query_as(
         "SELECT count(*), count(*) FILTER (WHERE reported), count(elaas_item_id), count(*) FILTER (WHERE completed)
-         FROM approval_facts WHERE fiscal_year = 2564 AND province_code = '82'",
+         FROM approval_facts WHERE fiscal_year = 2564 AND province_code = '82' AND published",
     )
     .fetch_one(&db.pool)
     .await
@@ -655,7 +655,7 @@ async fn money_splits_add_up_for_every_grouping() {
             "SELECT count(*), sum(coalesce(elaas_budget, amount))::text,
                     sum(coalesce(contract_amount, 0))::text, sum(coalesce(disbursed, 0))::text,
                     sum(coalesce(remaining, amount))::text
-             FROM approval_facts WHERE fiscal_year = 2564",
+             FROM approval_facts WHERE fiscal_year = 2564 AND published",
         )
         .fetch_one(&db.pool)
         .await
@@ -678,7 +678,7 @@ async fn money_splits_add_up_for_every_grouping() {
              JOIN elaas_snapshots x ON x.elaas_item_id = ba.elaas_item_id
              WHERE ba.id = f.id AND x.as_of < date '2020-11-01' + m * interval '1 month'
              ORDER BY x.as_of DESC LIMIT 1) s ON true
-         WHERE f.fiscal_year = 2564
+         WHERE f.fiscal_year = 2564 AND f.published
          GROUP BY m ORDER BY m",
     )
     .fetch_all(&db.pool)

@@ -74,7 +74,7 @@ async fn the_parquet_fact_export_has_the_totals_of_the_graphql_aggregates() {
         assert_eq!(decimal_sum(&df, column), expected, "{column}");
     }
     let approved: Decimal = sqlx::query_scalar(
-        "SELECT sum(amount) FROM approval_facts WHERE fiscal_year = 2564 AND province_code = '71'",
+        "SELECT sum(amount) FROM approval_facts WHERE fiscal_year = 2564 AND province_code = '71' AND published",
     )
     .fetch_one(&db.pool)
     .await
@@ -341,7 +341,7 @@ async fn the_fact_export_takes_the_filters_of_the_graphql_aggregates() {
         }
         // A real subset: narrower than the province, and not empty.
         let province: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM approval_facts WHERE fiscal_year = 2564 AND province_code = '71'",
+            "SELECT count(*) FROM approval_facts WHERE fiscal_year = 2564 AND province_code = '71' AND published",
         )
         .fetch_one(&db.pool)
         .await

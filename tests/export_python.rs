@@ -69,7 +69,7 @@ async fn python_reads_the_parquet_export_with_the_graphql_totals() {
     let token = db.token(&account.username).await;
     let base = db.serve().await;
     let approvals: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM budget_approvals WHERE fiscal_year = 2561")
+        sqlx::query_scalar("SELECT count(*) FROM approval_facts WHERE fiscal_year = 2561 AND published")
             .fetch_one(&db.pool)
             .await
             .unwrap();
@@ -104,7 +104,7 @@ async fn python_reads_the_parquet_export_with_the_graphql_totals() {
     // A filter beyond the place: the export and `disbursement(filter:)` keep
     // the same subset (fewer approvals, still equal totals).
     let big: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM budget_approvals WHERE fiscal_year = 2561 AND amount >= 500000",
+        "SELECT count(*) FROM approval_facts WHERE fiscal_year = 2561 AND published AND amount >= 500000",
     )
     .fetch_one(&db.pool)
     .await

@@ -533,3 +533,36 @@ async fn a_panic_answers_500_with_a_code_and_is_counted() {
         .unwrap_or_default();
     assert!(text.contains("tidtam_panics_total 0"), "{text}");
 }
+
+/// One admission path (issue 19 §2): operations over `/graphql/ws` draw on
+/// the caller's rate as HTTP requests do, from the same allowance, so a
+/// connection is no way around the limit (sign-ins over it included).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_websocket_and_http_share_one_rate_limit() {
+    let db = TestDb::empty().await;
+    // 60 a minute: a burst of 10, then one a second.
+    let base = db.serve_rate_limited(60).await;
+    let mut ws = websocket(&base, json!({})).await;
+    let mut limited = 0;
+    for n in 0..30 {
+        let body = ws_operation(
+            &mut ws,
+            &n.to_string(),
+            json!({"query": "mutation { signIn(username: \"nobody\", password: \"wrong\") { token } }"}),
+        )
+        .await;
+        let codes: Vec<&str> = body["errors"]
+            .as_array()
+            .map(|e| e.iter().filter_map(|e| e["extensions"]["code"].as_str()).collect())
+            .unwrap_or_default();
+        assert!(!codes.is_empty(), "{body}");
+        if codes.contains(&"RATE_LIMITED") {
+            limited += 1;
+        }
+    }
+    assert!(limited >= 15, "the WebSocket was rate limited {limited} times of 30");
+    // The same address over HTTP has used up its allowance too.
+    let (status, body) = post(&base, "{ __typename }").await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+}

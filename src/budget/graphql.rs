@@ -138,6 +138,11 @@ pub struct BudgetApproval {
     pub sector: String,
     /// ประเภทกิจกรรม: "งาน - แผนงาน" of the budget classification.
     pub activity_type: Option<String>,
+    /// Published: its plan is approved and, if an amendment added its
+    /// project, that amendment too (docs/access.md, "What is published").
+    /// Every caller reads published approvals; the aggregates count only
+    /// these. False only for callers who read the LAO in full.
+    pub published: bool,
 }
 
 #[ComplexObject]

@@ -113,6 +113,7 @@ impl Extension for LimitsExtension {
             if err.extensions.is_none() && coercion {
                 err.extensions = Some(code_extension("BAD_USER_INPUT"));
             }
+            censor_uncoded(err);
         }
         response
     }
@@ -169,6 +170,29 @@ pub fn check_document(document: &ExecutableDocument) -> ServerResult<()> {
         return Err(err);
     }
     Ok(())
+}
+
+/// The last net under every resolver: an error that reached the answer
+/// without a code was not raised on purpose (async-graphql's own "Data
+/// `tidtam::db::scoped::Db` does not exist", a library's message), and one
+/// that names a Rust path tells an attacker how the server is built. Either
+/// is answered as `INTERNAL_SERVER_ERROR` with the neutral message every
+/// internal error has; the original goes to the log.
+fn censor_uncoded(err: &mut ServerError) {
+    if err.extensions.is_some() && !names_internals(&err.message) {
+        return;
+    }
+    tracing::error!(error = %err.message, path = ?err.path, "an error without a code; answered as INTERNAL_SERVER_ERROR");
+    err.message = "internal server error / เกิดข้อผิดพลาดภายในระบบ".to_string();
+    err.source = None;
+    err.extensions = Some(code_extension(crate::error::codes::INTERNAL));
+}
+
+/// A message naming a Rust path (`tidtam::…`, `sqlx::…`) or a crate's type.
+fn names_internals(message: &str) -> bool {
+    ["tidtam::", "async_graphql::", "sqlx::", "polars", "tokio::", "alloc::", "core::", "std::"]
+        .iter()
+        .any(|needle| message.contains(needle))
 }
 
 fn with_code(mut err: ServerError) -> ServerError {

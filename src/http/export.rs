@@ -224,26 +224,15 @@ async fn admit(
     Ok((fiscal_year, access))
 }
 
-/// The rate check of every export: per token, else per address (each
-/// export loads a whole fiscal year; one client over its rate must not use up
-/// the allowance of every other anonymous one).
+/// The rate check of every export: the one admission rule of every door
+/// (src/http/admission.rs; each export loads a whole fiscal year).
 fn within_rate(
     state: &AppState,
     access: &Access,
     ip: Option<IpAddr>,
 ) -> Result<(), (StatusCode, AppError)> {
-    let key = match (access.token_id, ip) {
-        (Some(id), _) => format!("token:{id}"),
-        (None, Some(ip)) => format!("export:ip:{ip}"),
-        (None, None) => "export:anonymous".into(),
-    };
-    match state.limits.rate.check(&key) {
-        Ok(()) => Ok(()),
-        Err(wait) => Err((
-            StatusCode::TOO_MANY_REQUESTS,
-            AppError::RateLimited(wait.as_secs() + 1),
-        )),
-    }
+    super::admission::within_rate(&state.limits, access, ip)
+        .map_err(|e| (StatusCode::TOO_MANY_REQUESTS, e))
 }
 
 /// `GET /export/emenscr.{json|xlsx}`: the eMENSCR hand-over, read in the

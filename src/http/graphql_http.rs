@@ -306,14 +306,6 @@ impl Caller {
         })
     }
 
-    /// The rate-limit key: the token, else the client address.
-    fn rate_key(&self, access: &Access) -> String {
-        match (access.token_id, self.peer) {
-            (Some(id), _) => format!("token:{id}"),
-            (None, Some(addr)) => format!("ip:{}", addr.ip()),
-            (None, None) => "anonymous".into(),
-        }
-    }
 }
 
 /// An error refused before the operation runs, with its HTTP status.
@@ -433,8 +425,11 @@ async fn admit(state: &AppState, caller: &Caller, media: Media) -> Result<Access
         }
         Err(e) => return Err(refusal(media, StatusCode::SERVICE_UNAVAILABLE, e)),
     };
-    if let Err(wait) = state.limits.rate.check(&caller.rate_key(&access)) {
-        return Err(rate_limited(media, wait));
+    let address = caller.peer.map(|addr| addr.ip());
+    if let Err(AppError::RateLimited(seconds)) =
+        super::admission::within_rate(&state.limits, &access, address)
+    {
+        return Err(rate_limited(media, seconds));
     }
     Ok(access)
 }
@@ -561,8 +556,7 @@ fn mutation_over_get() -> HttpResponse {
     response
 }
 
-fn rate_limited(media: Media, wait: std::time::Duration) -> HttpResponse {
-    let seconds = wait.as_secs() + 1;
+fn rate_limited(media: Media, seconds: u64) -> HttpResponse {
     let error = AppError::RateLimited(seconds);
     let mut response = refusal(media, StatusCode::TOO_MANY_REQUESTS, error);
     if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {

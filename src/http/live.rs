@@ -38,6 +38,8 @@ pub async fn websocket(
                 pool: state.pool.clone(),
                 persisted: state.persisted.clone(),
                 metrics: state.metrics.clone(),
+                limits: state.limits.clone(),
+                address,
             };
             GraphQLWebSocket::new(socket, executor, protocol)
                 .on_connection_init(move |payload| async move {
@@ -106,6 +108,11 @@ struct PersistedExecutor {
     persisted: Arc<Persisted>,
     /// Where a panicking operation is counted.
     metrics: Arc<crate::ops::metrics::Metrics>,
+    /// The server's limits: each operation is admitted as an HTTP request
+    /// is (src/http/admission.rs) and runs with the same statement timeout.
+    limits: Arc<super::ServerLimits>,
+    /// The connection's client address (the rate key without a token).
+    address: Option<std::net::IpAddr>,
 }
 
 impl PersistedExecutor {
@@ -126,11 +133,7 @@ impl PersistedExecutor {
 impl PersistedExecutor {
     /// The request with the per-request data `/graphql` gives it (src/graphql/mod.rs).
     fn prepare(&self, request: Request, session: Option<&Data>) -> Request {
-        let access = session
-            .and_then(|d| d.get(&std::any::TypeId::of::<Access>()))
-            .and_then(|a| a.downcast_ref::<Access>())
-            .cloned()
-            .unwrap_or_else(Access::anonymous);
+        let access = access_of(session);
         let kind = async_graphql::parser::parse_query(&request.query)
             .ok()
             .and_then(|doc| {
@@ -142,10 +145,20 @@ impl PersistedExecutor {
             });
         let options = crate::graphql::RequestOptions {
             read_only: kind == Some(async_graphql::parser::types::OperationType::Query),
+            statement_timeout: self.limits.statement_timeout,
             ..Default::default()
         };
         crate::graphql::prepare_with(request, &self.pool, access, &options)
     }
+}
+
+/// The connection's caller (anonymous without a token).
+fn access_of(session: Option<&Data>) -> Access {
+    session
+        .and_then(|d| d.get(&std::any::TypeId::of::<Access>()))
+        .and_then(|a| a.downcast_ref::<Access>())
+        .cloned()
+        .unwrap_or_else(Access::anonymous)
 }
 
 impl Executor for PersistedExecutor {
@@ -165,6 +178,13 @@ impl Executor for PersistedExecutor {
         let credentials = Credentials::of(session_data.as_ref());
         // The check is asynchronous (a hash may be looked up in PostgreSQL):
         // a stream whose first step resolves, then runs the operation's own.
+        // Each operation is admitted as an HTTP request is: the same rate
+        // key and allowance (a connection is no way around the limit).
+        let access = access_of(session_data.as_deref());
+        if let Err(e) = super::admission::within_rate(&this.limits, &access, this.address) {
+            return stream::once(async move { Response::from_errors(vec![e.server_error()]) })
+                .boxed();
+        }
         let events = stream::once(async move {
             match this.resolve(request).await {
                 Ok(request) => {

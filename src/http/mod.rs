@@ -1,6 +1,7 @@
 //! The HTTP surface: `/graphql` (GraphQL over HTTP), GraphiQL at
 //! `/graphiql`, the SDL at `/schema.graphql`, `/healthz`.
 
+pub mod admission;
 pub mod dashboard;
 pub mod embedded;
 pub mod export;

@@ -53,3 +53,6 @@ FROM budget_approvals ba
 CROSS JOIN LATERAL (SELECT (ARRAY['draft', 'submitted', 'submitted', 'completed'])[1 + floor(random() * 4)::int + 0 * ba.id] AS st) x
 WHERE random() < 0.7;
 INSERT INTO reporting_deadlines (fiscal_year, stage, due_on) VALUES (2564, 'report_submission', '2021-02-01');
+-- Half the amendments approved (by id, so the random sequence above is
+-- untouched): the projects of the other half are not published.
+UPDATE plan_amendments SET approved_on = date '2018-03-01' WHERE id % 2 = 0;

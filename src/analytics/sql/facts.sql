@@ -4,7 +4,8 @@
 -- The frames are public statistics (docs/access.md) and load with the
 -- server's own rights, so only published data may go in: a draft report's
 -- goals and dates stay out (its stage flags already need a submitted report),
--- and budget approvals exist only in approved plans (approveBudget).
+-- and only approvals of published projects count (docs/access.md, "What is
+-- published").
 SELECT f.id AS approval_id,
        f.organisation_id,
        f.province_code,
@@ -38,4 +39,4 @@ LEFT JOIN plan_nodes sg ON sg.id = CASE WHEN f.report_status <> 'draft' THEN f.s
 LEFT JOIN plan_nodes sp ON sp.id = sg.parent_id
 LEFT JOIN project_reports r ON r.id = f.report_id
 LEFT JOIN reporting_deadlines d ON d.fiscal_year = f.fiscal_year AND d.stage = 'report_submission'
-WHERE f.fiscal_year = $1
+WHERE f.fiscal_year = $1 AND f.published

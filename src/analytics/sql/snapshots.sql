@@ -1,7 +1,8 @@
 -- The newest e-LAAS figures of each approval of fiscal year $1 in each month
 -- of the year, as (approval, month index: 0 = October … 11 = September,
 -- contract, disbursed) in satang. Figures dated before October count for
--- October; figures after September are left out.
+-- October; figures after September are left out. Approvals of published
+-- projects only, as in facts.sql.
 SELECT DISTINCT ON (approval_id, month) approval_id, month, contract, disbursed
 FROM (
     SELECT ba.id AS approval_id,
@@ -11,6 +12,7 @@ FROM (
            (s.contract_amount * 100)::bigint AS contract,
            (s.disbursed * 100)::bigint AS disbursed
     FROM budget_approvals ba
+    JOIN project_publication p ON p.plan_project_id = ba.plan_project_id AND p.published
     JOIN elaas_snapshots s ON s.elaas_item_id = ba.elaas_item_id
     WHERE ba.fiscal_year = $1
 ) t

@@ -1,6 +1,7 @@
 -- The eMENSCR hand-over: every reported project (submitted or completed) of a
 -- fiscal year, in the caller's scope, one JSON record each in the shape the
--- national system takes. The phone number follows the caller's scope.
+-- national system takes. Published projects only (docs/access.md): an
+-- unapproved amendment's project is not handed over. The phone number follows the caller's scope.
 SELECT jsonb_build_object(
     'reportId', r.id,
     'fiscalYear', ba.fiscal_year,
@@ -52,6 +53,7 @@ SELECT jsonb_build_object(
 FROM project_reports r
 JOIN budget_approvals ba ON ba.id = r.budget_approval_id
 JOIN plan_projects pp ON pp.id = ba.plan_project_id
+JOIN project_publication pub ON pub.plan_project_id = pp.id AND pub.published
 JOIN development_plans dp ON dp.id = pp.plan_id
 JOIN organisations o ON o.id = dp.organisation_id
 LEFT JOIN plan_nodes sg ON sg.id = r.strategy_goal_id
