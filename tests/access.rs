@@ -776,9 +776,14 @@ async fn analytics_show_a_reports_goals_only_once_it_is_submitted() {
 async fn the_monitoring_report_counts_nothing_of_an_unapproved_plan() {
     let db = scoped_db().await;
     // The unapproved 2585–2589 plan of SAME_PROVINCE gets a strategy and a
-    // project with a budget for 2586: none of it is published.
+    // project with a budget for 2586: none of it is published. An LAO of
+    // another province has its plan for those years approved, so that 2586 is
+    // a fiscal year Tidtam holds plans for (src/arguments: a year only an
+    // unapproved plan covers is refused as INVALID_FISCAL_YEAR).
     sqlx::raw_sql(&format!(
-        "INSERT INTO lao_strategies (plan_id, number, name_th)
+        "UPDATE development_plans SET approved_on = '2041-06-01' WHERE first_year = 2585
+           AND organisation_id = (SELECT id FROM organisations WHERE code = '{OTHER_PROVINCE}');
+         INSERT INTO lao_strategies (plan_id, number, name_th)
            SELECT dp.id, 1, 'ยุทธศาสตร์ร่าง' FROM development_plans dp
            JOIN organisations o ON o.id = dp.organisation_id WHERE o.code = '{SAME_PROVINCE}' AND dp.first_year = 2585;
          INSERT INTO plan_project_budgets (plan_project_id, plan_year, amount)

@@ -388,6 +388,15 @@ async fn empty_cases_have_defined_answers() {
         json!({"approvals": 0, "budget": "0.00", "disbursedPctOfBudget": null})
     );
     // A year without data: every organisation, all zeros, scores null or 0.
+    // (A plan without projects makes 2570 a year Tidtam holds plans for:
+    // another is refused as INVALID_FISCAL_YEAR, src/arguments.)
+    sqlx::query(
+        "INSERT INTO development_plans (organisation_id, first_year, last_year, approved_on)
+         SELECT id, 2566, 2570, date '2022-06-01' FROM organisations WHERE code = '8000001'",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
     let empty_year = db.graphql_ok(r#"{ performanceScores(fiscalYear: 2570, first: 100) { totalCount edges { node { score rankInNation } } } }"#, json!({})).await;
     assert_eq!(empty_year["performanceScores"]["totalCount"], 60);
     assert!(empty_year["performanceScores"]["edges"]

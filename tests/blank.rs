@@ -161,3 +161,45 @@ async fn a_sent_report_names_its_coordinator_visibly() {
         "{v:#}"
     );
 }
+
+/// Rust and PostgreSQL agree on every code point (PostgreSQL text holds no
+/// U+0000), and on seeded random strings of invisible and visible characters.
+#[tokio::test]
+async fn rust_and_the_database_agree_on_blank() {
+    let db = TestDb::empty().await;
+    let singles: Vec<String> = (1u32..=0x10FFFF)
+        .filter_map(char::from_u32)
+        .map(String::from)
+        .collect();
+    let mut strings = singles;
+    // Strings of 0–6 characters from a pool where invisible ones are common.
+    let pool: Vec<char> = "\u{200B}\u{200C}\u{200D}\u{2060}\u{FEFF}\u{00A0}\u{180E}\u{00AD}\u{3000} \t\nกขe\u{301}\u{E01}\u{E48}a1."
+        .chars()
+        .collect();
+    let mut seed: u64 = 0x5eed;
+    let mut next = |n: usize| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((seed >> 33) as usize) % n
+    };
+    for _ in 0..20_000 {
+        let len = next(7);
+        strings.push((0..len).map(|_| pool[next(pool.len())]).collect());
+    }
+    let visible: Vec<bool> = sqlx::query_scalar(
+        "SELECT coalesce(tidtam_visible(t), false) FROM unnest($1::text[]) WITH ORDINALITY u(t, n) ORDER BY n",
+    )
+    .bind(&strings)
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(visible.len(), strings.len());
+    let disagree: Vec<String> = strings
+        .iter()
+        .zip(&visible)
+        .filter(|(s, v)| tidtam::validation::is_blank(s) == **v)
+        .map(|(s, _)| s.escape_unicode().to_string())
+        .take(10)
+        .collect();
+    assert!(disagree.is_empty(), "Rust and SQL disagree on {disagree:?}");
+    assert!(visible.iter().any(|v| !v) && visible.iter().any(|v| *v));
+}

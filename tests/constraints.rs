@@ -57,7 +57,7 @@ async fn money_keeps_two_decimals() {
     let db = TestDb::demo().await;
     let (approval, _) = aerobic(&db.pool).await;
     let stored: rust_decimal::Decimal = sqlx::query_scalar(&format!(
-        "UPDATE budget_approvals SET amount = 20000.004, from_general_subsidy = 20000.004 \
+        "UPDATE budget_approvals SET amount = 20000.004, from_other_revenue = 20000.004 \
          WHERE id = {approval} RETURNING amount"
     ))
     .fetch_one(&db.pool)

@@ -250,7 +250,7 @@ async fn the_aerobic_dance_approval_form_is_the_manuals() {
         nodes {
           name budgetItemName fiscalYear path ordinanceBudget approvedOnBE
           fundingSources { source amount }
-          elaasItem { name budget }
+          elaasItem { name latest { budget } }
         }
       }
     }"#;
@@ -275,7 +275,7 @@ async fn the_aerobic_dance_approval_form_is_the_manuals() {
         form["elaasItem"]["name"],
         "โครงการส่งเสริมการออกกำลังกายประกอบดนตรีเพื่อสุขภาพ (เนอโรบิคแดนซ์)"
     );
-    assert_eq!(form["elaasItem"]["budget"], "20000.00");
+    assert_eq!(form["elaasItem"]["latest"]["budget"], "20000.00");
 
     // แหล่งที่มาของงบประมาณ, in the form's order: only รายได้อื่น ๆ is filled.
     let manual = [

@@ -225,6 +225,12 @@ async fn approvals_filter_by_every_dimension() {
         count(&db, json!({"provinceCode": "71", "fiscalYear": 2564})).await,
         4 + 105 + 63 + 158
     );
+    // A province that exists and has no approvals (an unknown one is
+    // NOT_FOUND: tests/read_arguments.rs).
+    sqlx::query("INSERT INTO provinces (code, name_th) VALUES ('10', 'กรุงเทพมหานคร') ON CONFLICT DO NOTHING")
+        .execute(&db.pool)
+        .await
+        .unwrap();
     assert_eq!(count(&db, json!({"provinceCode": "10"})).await, 0);
     assert_eq!(count(&db, json!({"organisationKind": "SAO"})).await, 330);
     assert_eq!(count(&db, json!({"organisationKind": "PAO"})).await, 0);
