@@ -67,6 +67,18 @@ struct ServeArgs {
     /// 503 so a load balancer stops sending work; requests in flight finish after.
     #[arg(long, env = "TIDTAM_DRAIN_SECONDS", default_value_t = http::shutdown::DEFAULT_DRAIN_SECONDS)]
     drain_seconds: u64,
+    /// Seconds a request's whole header may take; also how long a kept-alive
+    /// connection may wait for its next request.
+    #[arg(long, env = "TIDTAM_HEADER_READ_TIMEOUT", default_value_t = 30)]
+    header_read_timeout: u64,
+    /// Seconds of the longest gap in a request body; after that long a body
+    /// must average 512 bytes a second (408 BODY_TIMEOUT otherwise).
+    #[arg(long, env = "TIDTAM_BODY_READ_TIMEOUT", default_value_t = 30)]
+    body_read_timeout: u64,
+    /// Connections one client address (an IPv6 /64) may hold open without a
+    /// request in flight; 0: no cap.
+    #[arg(long, env = "TIDTAM_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = http::connections::DEFAULT_MAX_IDLE_PER_ADDRESS)]
+    max_connections_per_address: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -665,6 +677,7 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
         request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
         statement_timeout: std::time::Duration::from_secs(args.statement_timeout.max(1)),
         max_json_body: args.max_json_body,
+        body_read_timeout: std::time::Duration::from_secs(args.body_read_timeout.max(1)),
     });
     state.persisted = std::sync::Arc::new(persisted);
     let draining = state.draining.clone();
@@ -676,9 +689,13 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
         "Tidtam is serving the dashboard at http://{0}/, GraphiQL at http://{0}/graphiql and GraphQL at http://{0}/graphql",
         args.listen
     );
-    http::shutdown::serve_until(
+    http::shutdown::serve_until_with(
         listener,
         app,
+        http::connections::ConnectionLimits {
+            header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout.max(1)),
+            max_idle_per_address: args.max_connections_per_address,
+        },
         draining,
         std::time::Duration::from_secs(args.drain_seconds),
         http::shutdown::signal(),

@@ -145,7 +145,7 @@ impl Analytics {
     }
 
     /// Rebuilds the frames of `fiscal_year` to at least data version
-    /// `version` (a notification's). The notification comes from the
+    /// `version` (read after a notification). The notification comes from the
     /// primary as it commits; a replica may not have replayed that commit
     /// yet, and frames rebuilt there would stay old until the next write.
     /// So the replica is given a moment ([`REPLAY_WAIT`]), then the primary,
@@ -245,24 +245,33 @@ impl Analytics {
         let mut missed = Some(version_of(pool).await?);
         loop {
             let version = match missed.take() {
-                Some(v) => Some(v),
-                None => listener.recv().await?.payload().parse::<i64>().ok(),
+                Some(v) => v,
+                None => {
+                    // A notification is only a hint that something changed:
+                    // any role may NOTIFY on any channel (the BI role too),
+                    // and a payload of i64::MAX would hold every live
+                    // subscription at that version until a restart. So the
+                    // payload is ignored and the version read from the
+                    // table, which only writers change; notifications that
+                    // arrived meanwhile are one change (one read).
+                    listener.recv().await?;
+                    while listener.next_buffered().is_some() {}
+                    version_of(pool).await?
+                }
             };
             let cached: Vec<i32> = self.years.lock().await.keys().copied().collect();
             for year in cached {
-                if let Err(e) = self.rebuild(year, version).await {
+                if let Err(e) = self.rebuild(year, Some(version)).await {
                     tracing::warn!(error = %e, year, "rebuilding analytics frames failed");
                 }
             }
-            if let Some(v) = version {
-                self.changed.send_if_modified(|current| {
-                    let newer = v > *current;
-                    if newer {
-                        *current = v;
-                    }
-                    newer
-                });
-            }
+            self.changed.send_if_modified(|current| {
+                let newer = version > *current;
+                if newer {
+                    *current = version;
+                }
+                newer
+            });
         }
     }
 }

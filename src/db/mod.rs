@@ -87,10 +87,20 @@ pub async fn simple_text(pool: &PgPool, sql: &'static str) -> Result<Option<Stri
     row.try_get(0)
 }
 
-/// Applies every pending migration.
+/// Applies every pending migration, then [`LOCK_DOWN`]: the privileges on
+/// the database as a whole that a migration cannot keep.
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
-    MIGRATOR.run(pool).await
+    MIGRATOR.run(pool).await?;
+    sqlx::raw_sql(LOCK_DOWN).execute(pool).await?;
+    Ok(())
 }
+
+/// No temporary tables nor large objects for roles that only read (the BI
+/// role): a database's privileges are not copied with it (a template, a
+/// restore), so they are set on every `migrate`, by name of the current
+/// database (`format('%I', current_database())`). Idempotent; safe to run
+/// on every start.
+pub const LOCK_DOWN: &str = include_str!("sql/lock_down.sql");
 
 /// Begins a transaction whose audit records name `actor`.
 pub async fn begin_as(

@@ -317,6 +317,17 @@ pub fn import_error(e: ImportError) -> async_graphql::Error {
                 );
             })
         }
+        ImportError::Busy => async_graphql::Error::new(
+            "another e-LAAS import is running; nothing was imported, try again when it has finished",
+        )
+        .extend_with(|_, ext| {
+            ext.set("code", import::codes::IMPORT_BUSY);
+            ext.set(
+                "messageTh",
+                "มีการนำเข้าข้อมูล e-LAAS อื่นกำลังทำงานอยู่ ยังไม่มีข้อมูลใดถูกนำเข้า โปรดลองใหม่เมื่อเสร็จแล้ว",
+            );
+            ext.set("retryable", true);
+        }),
         ImportError::Database(e) => AppError::Database(e).extend(),
         ImportError::Internal(e) => internal(e),
     }

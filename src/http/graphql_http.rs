@@ -640,6 +640,17 @@ pub async fn post(
                 AppError::PayloadTooLarge(limit),
             )
         }
+        Err(e) if super::connections::timed_out(&e) => {
+            let mut response = plain_refusal(
+                StatusCode::REQUEST_TIMEOUT,
+                super::connections::BODY_TIMEOUT,
+                &super::connections::BodyTimedOut.to_string(),
+            );
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
         Err(_) => {
             return request_error(
                 media,

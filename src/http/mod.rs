@@ -2,6 +2,7 @@
 //! `/graphiql`, the SDL at `/schema.graphql`, `/healthz`.
 
 pub mod admission;
+pub mod connections;
 pub mod dashboard;
 pub mod embedded;
 pub mod export;
@@ -77,6 +78,9 @@ pub struct ServerLimits {
     pub statement_timeout: Duration,
     /// Largest JSON body of `POST /graphql`, in bytes (uploads: [`MAX_BODY_BYTES`]).
     pub max_json_body: usize,
+    /// The longest gap in a request body, and the time after which it must
+    /// average [`connections::MIN_BODY_RATE`] (`408`, `BODY_TIMEOUT`).
+    pub body_read_timeout: Duration,
 }
 
 /// Requests per minute a caller may send by default.
@@ -91,6 +95,7 @@ impl Default for ServerLimits {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             statement_timeout: crate::graphql::STATEMENT_TIMEOUT,
             max_json_body: DEFAULT_MAX_JSON_BODY,
+            body_read_timeout: connections::DEFAULT_BODY_READ_TIMEOUT,
         }
     }
 }
@@ -98,6 +103,7 @@ impl Default for ServerLimits {
 /// The router of the whole server.
 pub fn router(state: AppState) -> Router {
     let panics = state.metrics.clone();
+    let body_read_timeout = state.limits.body_read_timeout;
     let routes = Router::new()
         .route("/", get(dashboard::index))
         .route("/assets/{file}", get(dashboard::asset))
@@ -115,6 +121,11 @@ pub fn router(state: AppState) -> Router {
         // `/graphql` reads its body itself, with a limit by media type and a
         // GraphQL-shaped refusal; this one guards every other route.
         .layer(DefaultBodyLimit::max(DEFAULT_MAX_JSON_BODY))
+        // Slow bodies are cut off (src/http/connections.rs).
+        .layer(axum::middleware::map_request_with_state(
+            body_read_timeout,
+            connections::time_body,
+        ))
         .with_state(state);
     panic::guard(routes, panics)
 }

@@ -3,10 +3,10 @@
 //! `/readyz` sees it and stops sending work; then the listener closes (new
 //! connections are refused) and the requests in flight finish.
 
+use super::connections::ConnectionLimits;
 use crate::ops::Draining;
 use axum::Router;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
@@ -17,7 +17,7 @@ pub const DEFAULT_DRAIN_SECONDS: u64 = 5;
 /// Serves `app` on `listener` until `signal` completes, then drains: marks
 /// `draining` (so `/readyz` answers 503), waits `drain` while still
 /// accepting, stops accepting and returns once every request in flight has
-/// been answered.
+/// been answered. Slow clients are held to the default [`ConnectionLimits`].
 pub async fn serve_until(
     listener: TcpListener,
     app: Router,
@@ -25,19 +25,37 @@ pub async fn serve_until(
     drain: Duration,
     signal: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            signal.await;
-            draining.start();
-            tracing::info!(
-                drain_seconds = drain.as_secs_f64(),
-                "shutting down: /readyz answers 503, then requests in flight finish"
-            );
-            tokio::time::sleep(drain).await;
-            tracing::info!("no new connections; finishing requests in flight");
-        })
-        .await
+    serve_until_with(
+        listener,
+        app,
+        ConnectionLimits::default(),
+        draining,
+        drain,
+        signal,
+    )
+    .await
+}
+
+/// [`serve_until`], with slow clients held to `limits`.
+pub async fn serve_until_with(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnectionLimits,
+    draining: Draining,
+    drain: Duration,
+    signal: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    super::connections::serve(listener, app, limits, async move {
+        signal.await;
+        draining.start();
+        tracing::info!(
+            drain_seconds = drain.as_secs_f64(),
+            "shutting down: /readyz answers 503, then requests in flight finish"
+        );
+        tokio::time::sleep(drain).await;
+        tracing::info!("no new connections; finishing requests in flight");
+    })
+    .await
 }
 
 /// SIGINT (Ctrl-C) or SIGTERM (what an orchestrator sends).

@@ -146,6 +146,27 @@ impl TestDb {
         format!("http://{addr}")
     }
 
+    /// Serves the HTTP surface through the server's own accept loop (as
+    /// `tidtam serve` does), with slow clients held to `limits`.
+    pub async fn serve_guarded(
+        &self,
+        state: tidtam::http::AppState,
+        limits: tidtam::http::connections::ConnectionLimits,
+    ) -> String {
+        let app = tidtam::http::router(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let addr = listener.local_addr().expect("its address");
+        tokio::spawn(tidtam::http::connections::serve(
+            listener,
+            app,
+            limits,
+            std::future::pending(),
+        ));
+        format!("http://{addr}")
+    }
+
     /// A fresh API token of a (demo) account, as `tidtam token create` makes it.
     pub async fn token(&self, username: &str) -> String {
         let account = tidtam::auth::store::account_by_username(&self.pool, username)

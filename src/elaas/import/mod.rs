@@ -35,7 +35,17 @@ pub mod codes {
     /// A sheet (or CSV) with a value past the limits of docs/access.md
     /// ("Import limits"), or a workbook part too large to read.
     pub const SHEET_TOO_LARGE: &str = "SHEET_TOO_LARGE";
+    /// Another import held the import lock longer than
+    /// [`super::IMPORT_LOCK_WAIT`]; nothing was written, the file may be sent again.
+    pub const IMPORT_BUSY: &str = "IMPORT_BUSY";
 }
+
+/// How long an import waits for the one before it to finish before it
+/// gives up with [`ImportError::Busy`].
+pub const IMPORT_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// PostgreSQL's "lock not available": `lock_timeout` ran out.
+const SQLSTATE_LOCK_NOT_AVAILABLE: &str = "55P03";
 
 /// One bad cell of a file: its line (0 for the file as a whole), its column,
 /// and why, in Thai and English.
@@ -77,6 +87,10 @@ pub enum ImportError {
     /// Bad rows: every one of them. Nothing was written.
     #[error("the file was rejected: {} bad cell(s); nothing was imported", .0.len())]
     Rejected(Vec<RowError>),
+    /// Another import was still running after [`IMPORT_LOCK_WAIT`]. Nothing
+    /// was written; the same file may be sent again.
+    #[error("another e-LAAS import is running; try again when it has finished / มีการนำเข้าข้อมูล e-LAAS อื่นกำลังทำงานอยู่ โปรดลองใหม่เมื่อเสร็จแล้ว")]
+    Busy,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("internal error: {0}")]
@@ -166,6 +180,38 @@ pub async fn import(
     load(db, &parsed, &hash, file_name, progress).await
 }
 
+/// One import at a time: each sees the figures the one before left. The lock
+/// is the row of `elaas_import_lock`, for the transaction: a role that only
+/// reads (the BI role) cannot take it, as it could an advisory lock, so it
+/// cannot stall imports. Waits [`IMPORT_LOCK_WAIT`] at most.
+async fn lock_imports(tx: &mut PgConnection) -> Result<(), ImportError> {
+    let before: String = crate::db::query_scalar("SELECT current_setting('lock_timeout')")
+        .fetch_one(&mut *tx)
+        .await?;
+    crate::db::query("SELECT set_config('lock_timeout', $1, true)")
+        .bind(format!("{}ms", IMPORT_LOCK_WAIT.as_millis()))
+        .execute(&mut *tx)
+        .await?;
+    let locked = crate::db::query("SELECT id FROM elaas_import_lock FOR UPDATE")
+        .execute(&mut *tx)
+        .await;
+    match locked {
+        Err(e)
+            if e.as_database_error().and_then(|d| d.code()).as_deref()
+                == Some(SQLSTATE_LOCK_NOT_AVAILABLE) =>
+        {
+            return Err(ImportError::Busy)
+        }
+        other => other?,
+    };
+    // The rest of the import waits for row locks as any write does.
+    crate::db::query("SELECT set_config('lock_timeout', $1, true)")
+        .bind(before)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
 /// Loads checked rows in one transaction: rejects the file, writing nothing,
 /// when any row is bad or names an unknown LAO.
 pub async fn load(
@@ -177,10 +223,7 @@ pub async fn load(
 ) -> Result<ImportSummary, ImportError> {
     let mut lap = Lap::new();
     let mut tx = db.begin().await?;
-    // One import at a time: each sees the figures the one before left.
-    crate::db::query("SELECT pg_advisory_xact_lock(hashtext('tidtam.elaas_import'))")
-        .execute(&mut *tx)
-        .await?;
+    lock_imports(&mut tx).await?;
     let organisations = resolve_organisations(&mut tx, parsed).await?;
     let mut errors = parsed.errors.clone();
     let codes_by_line = parsed.rows.iter().map(|r| (r.line, &r.lao_code)).chain(
