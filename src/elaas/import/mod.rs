@@ -35,6 +35,46 @@ pub mod codes {
     /// A sheet (or CSV) with a value past the limits of docs/access.md
     /// ("Import limits"), or a workbook part too large to read.
     pub const SHEET_TOO_LARGE: &str = "SHEET_TOO_LARGE";
+    /// More than [`super::MAX_ERRORS`] bad cells: the last error of the list,
+    /// naming the first line not listed.
+    pub const TOO_MANY_ERRORS: &str = "TOO_MANY_ERRORS";
+}
+
+/// Bad cells listed for a rejected file. Found by fuzzing (issue 19 §1,
+/// tests/fixtures/fuzz): every bad cell was kept with its two messages, about
+/// 2.5 KB for a line as short as `1`, so a 100 KB file of such lines held
+/// 84 MB and a 256 MiB upload would have asked for hundreds of GB. Past this
+/// many the file is still rejected, the rest of it is not checked, and the
+/// list ends with one `TOO_MANY_ERRORS`.
+pub const MAX_ERRORS: usize = 1_000;
+
+/// Cuts a list of bad cells, in line order, to [`MAX_ERRORS`] and a closing
+/// `TOO_MANY_ERRORS` naming the first line not listed (or keeps the one a
+/// list already ends with, when nothing more is cut).
+pub(crate) fn cap_errors(errors: &mut Vec<RowError>) {
+    let earlier = errors
+        .iter()
+        .position(|e| e.code == codes::TOO_MANY_ERRORS)
+        .map(|i| errors.remove(i).line);
+    let cut = errors.get(MAX_ERRORS).map(|e| e.line);
+    let line = match (cut, earlier) {
+        (Some(cut), Some(earlier)) => Some(cut.min(earlier)),
+        (cut, earlier) => cut.or(earlier),
+    };
+    if let Some(line) = line {
+        errors.truncate(MAX_ERRORS);
+        errors.push(RowError {
+            line,
+            field: "file".into(),
+            code: codes::TOO_MANY_ERRORS,
+            message_th: format!(
+                "พบข้อผิดพลาดเกิน {MAX_ERRORS} รายการ ไฟล์ไม่ได้นำเข้า: ไม่แสดงข้อผิดพลาดตั้งแต่บรรทัด {line}"
+            ),
+            message_en: format!(
+                "more than {MAX_ERRORS} bad cells, the file is rejected: those from line {line} on are not listed"
+            ),
+        });
+    }
 }
 
 /// One bad cell of a file: its line (0 for the file as a whole), its column,
@@ -202,6 +242,7 @@ pub async fn load(
     }
     if !errors.is_empty() {
         errors.sort_by_key(|e| e.line);
+        cap_errors(&mut errors);
         return Err(ImportError::Rejected(errors));
     }
     progress(Progress::Checked {
