@@ -3,7 +3,7 @@
 //! collected with its line and column.
 
 use super::reader::{self, Decoded, Format};
-use super::{codes, RowError};
+use super::{cap_errors, codes, RowError, MAX_ERRORS};
 use crate::types::thai_date::BE_OFFSET;
 use crate::types::{fiscal_year_range, format_be};
 use crate::validation::Validator;
@@ -257,7 +257,9 @@ impl State {
     }
 
     fn record(&mut self, line: u64, cells: &[Cow<'_, str>]) {
-        if self.header_failed {
+        // Past MAX_ERRORS the rest of the file is not checked: the list is
+        // cut in finish (memory stays bounded whatever the file's length).
+        if self.header_failed || self.errors.len() > MAX_ERRORS {
             return;
         }
         match self.columns {
@@ -486,6 +488,7 @@ impl State {
                 message_en: "the file has no data: it has only its header row".into(),
             });
         }
+        cap_errors(&mut self.errors);
         Parsed {
             format,
             rows: self.rows,
@@ -586,6 +589,25 @@ mod tests {
                 (4, "item_code"),
             ]
         );
+    }
+
+    #[test]
+    fn bad_cells_are_listed_up_to_the_limit() {
+        let mut csv = String::from("lao_code,fiscal_year,item_code,name,budget,contract_amount,contract_date,disbursed,remaining,as_of\n");
+        for _ in 0..5_000 {
+            csv.push_str("1\n");
+        }
+        let parsed = parse(csv.as_bytes(), today());
+        assert_eq!(parsed.errors.len(), MAX_ERRORS + 1);
+        let last = &parsed.errors[MAX_ERRORS];
+        assert_eq!(
+            (last.code, last.field.as_str()),
+            (codes::TOO_MANY_ERRORS, "file")
+        );
+        // Nine bad cells a line: the 1,001st is on the 112th line, line 113.
+        assert_eq!(last.line, 113);
+        assert!(parsed.errors[..MAX_ERRORS].iter().all(|e| e.line <= 113));
+        assert!(parsed.bad_row_codes.is_empty() && parsed.rows.is_empty());
     }
 
     #[test]
