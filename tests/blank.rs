@@ -33,7 +33,8 @@ async fn organisation_with_plan() -> (TestDb, Value) {
     (db, id)
 }
 
-const ADD_PROJECT: &str = "mutation ($input: AddPlanProjectInput!) { addPlanProject(input: $input) { id name } }";
+const ADD_PROJECT: &str =
+    "mutation ($input: AddPlanProjectInput!) { addPlanProject(input: $input) { id name } }";
 
 fn project(plan: &Value, name: &str) -> Value {
     json!({"input": {"planId": plan, "name": name, "sector": "ด้านสังคม", "strategyNumber": 1,
@@ -42,7 +43,10 @@ fn project(plan: &Value, name: &str) -> Value {
 
 fn refusal(v: &Value) -> Vec<(String, String)> {
     let ext = &v["errors"][0]["extensions"];
-    let list = ext["errors"].as_array().cloned().unwrap_or_else(|| vec![ext.clone()]);
+    let list = ext["errors"]
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| vec![ext.clone()]);
     list.iter()
         .map(|e| {
             (
@@ -113,7 +117,10 @@ async fn the_database_refuses_invisible_required_text() {
                 .execute(&db.pool)
                 .await
                 .expect_err(sql);
-            let code = err.as_database_error().and_then(|e| e.code()).unwrap_or_default();
+            let code = err
+                .as_database_error()
+                .and_then(|e| e.code())
+                .unwrap_or_default();
             assert_eq!(code, "23514", "{sql} with {blank:?}: {err}");
         }
         sqlx::query(sql)
@@ -140,11 +147,15 @@ async fn a_sent_report_names_its_coordinator_visibly() {
     .execute(&db.pool)
     .await
     .unwrap();
-    let err = sqlx::query("UPDATE project_reports SET status = 'submitted', submitted_on = '2021-01-10'")
-        .execute(&db.pool)
-        .await
-        .expect_err("a CHECK refuses it");
-    let code = err.as_database_error().and_then(|e| e.code()).unwrap_or_default();
+    let err =
+        sqlx::query("UPDATE project_reports SET status = 'submitted', submitted_on = '2021-01-10'")
+            .execute(&db.pool)
+            .await
+            .expect_err("a CHECK refuses it");
+    let code = err
+        .as_database_error()
+        .and_then(|e| e.code())
+        .unwrap_or_default();
     assert_eq!(code, "23514", "{err}");
     let (id, version): (i64, i32) = sqlx::query_as("SELECT id, version FROM project_reports")
         .fetch_one(&db.pool)
@@ -178,7 +189,9 @@ async fn rust_and_the_database_agree_on_blank() {
         .collect();
     let mut seed: u64 = 0x5eed;
     let mut next = |n: usize| {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((seed >> 33) as usize) % n
     };
     for _ in 0..20_000 {

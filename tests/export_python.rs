@@ -68,11 +68,12 @@ async fn python_reads_the_parquet_export_with_the_graphql_totals() {
     .expect("an analyst");
     let token = db.token(&account.username).await;
     let base = db.serve().await;
-    let approvals: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM approval_facts WHERE fiscal_year = 2561 AND published")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
+    let approvals: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM approval_facts WHERE fiscal_year = 2561 AND published",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
     assert!(approvals > 1000, "a generated province: {approvals}");
 
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/check-export.py");

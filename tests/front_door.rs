@@ -553,14 +553,21 @@ async fn the_websocket_and_http_share_one_rate_limit() {
         .await;
         let codes: Vec<&str> = body["errors"]
             .as_array()
-            .map(|e| e.iter().filter_map(|e| e["extensions"]["code"].as_str()).collect())
+            .map(|e| {
+                e.iter()
+                    .filter_map(|e| e["extensions"]["code"].as_str())
+                    .collect()
+            })
             .unwrap_or_default();
         assert!(!codes.is_empty(), "{body}");
         if codes.contains(&"RATE_LIMITED") {
             limited += 1;
         }
     }
-    assert!(limited >= 15, "the WebSocket was rate limited {limited} times of 30");
+    assert!(
+        limited >= 15,
+        "the WebSocket was rate limited {limited} times of 30"
+    );
     // The same address over HTTP has used up its allowance too.
     let (status, body) = post(&base, "{ __typename }").await;
     assert_eq!(status, 429, "{body}");

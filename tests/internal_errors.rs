@@ -14,7 +14,9 @@ async fn an_uncoded_error_is_answered_neutrally() {
     let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
     // Not prepared: no per-request Db in the request's data.
     let response = schema
-        .execute(async_graphql::Request::new("{ organisations(first: 1) { nodes { code } } }"))
+        .execute(async_graphql::Request::new(
+            "{ organisations(first: 1) { nodes { code } } }",
+        ))
         .await;
     let value = serde_json::to_value(&response).unwrap();
     let errors = value["errors"].as_array().expect("an error");
@@ -22,7 +24,10 @@ async fn an_uncoded_error_is_answered_neutrally() {
     for e in errors {
         assert_eq!(e["extensions"]["code"], "INTERNAL_SERVER_ERROR", "{e}");
         let message = e["message"].as_str().unwrap();
-        assert!(!message.contains("::") && !message.contains("Data `"), "{message}");
+        assert!(
+            !message.contains("::") && !message.contains("Data `"),
+            "{message}"
+        );
         assert!(message.contains("internal server error"), "{message}");
     }
 }

@@ -137,7 +137,10 @@ async fn aggregates_count_what_the_nested_reads_publish_for_every_role() {
     .fetch_one(&db.pool)
     .await
     .unwrap();
-    assert!(unpublished_in_province > 0, "the data has unpublished approvals");
+    assert!(
+        unpublished_in_province > 0,
+        "the data has unpublished approvals"
+    );
 
     let roles = [
         ("anonymous", Access::anonymous(), None),
@@ -146,28 +149,49 @@ async fn aggregates_count_what_the_nested_reads_publish_for_every_role() {
             caller(Role::LaoOfficer, Some(officer_org), None),
             Some(officer_code.clone()),
         ),
-        ("evaluator", caller(Role::ProvincialEvaluator, None, Some(province)), None),
-        ("other evaluator", caller(Role::ProvincialEvaluator, None, Some("82")), None),
+        (
+            "evaluator",
+            caller(Role::ProvincialEvaluator, None, Some(province)),
+            None,
+        ),
+        (
+            "other evaluator",
+            caller(Role::ProvincialEvaluator, None, Some("82")),
+            None,
+        ),
         ("analyst", caller(Role::CentralAnalyst, None, None), None),
     ];
     let truth = aggregates(&db, Access::anonymous(), province).await;
     assert!(!truth.is_empty());
     for (name, access, own) in roles {
         // The aggregates are the same public statistics for every caller …
-        assert_eq!(aggregates(&db, access.clone(), province).await, truth, "{name}");
+        assert_eq!(
+            aggregates(&db, access.clone(), province).await,
+            truth,
+            "{name}"
+        );
         // … and equal what the caller's nested read shows as published.
         let (published, seen) = nested(&db, access, province).await;
         assert_eq!(published, truth, "{name}: nested published vs aggregates");
         let unpublished: Vec<&String> = seen.iter().filter(|(_, p)| !p).map(|(c, _)| c).collect();
         match (name, &own) {
             ("officer", Some(code)) => {
-                assert!(!unpublished.is_empty(), "the officer sees its own unpublished approvals");
-                assert!(unpublished.iter().all(|c| *c == code), "{name}: {unpublished:?}");
+                assert!(
+                    !unpublished.is_empty(),
+                    "the officer sees its own unpublished approvals"
+                );
+                assert!(
+                    unpublished.iter().all(|c| *c == code),
+                    "{name}: {unpublished:?}"
+                );
             }
             ("evaluator" | "analyst", _) => {
                 assert_eq!(unpublished.len() as i64, unpublished_in_province, "{name}")
             }
-            _ => assert!(unpublished.is_empty(), "{name} sees unpublished approvals: {unpublished:?}"),
+            _ => assert!(
+                unpublished.is_empty(),
+                "{name} sees unpublished approvals: {unpublished:?}"
+            ),
         }
     }
 }
@@ -189,15 +213,34 @@ async fn an_unapproved_amendments_projects_are_not_public() {
     .expect("an approved plan with an unapproved amendment");
     let query = "query ($c: String!) { planProjects(filter: {organisationCode: $c, addedByAmendment: true}, first: 100) {
                      nodes { id amendment { number approvedOn note } } } }";
-    let analyst = run(&db, caller(Role::CentralAnalyst, None, None), query, json!({"c": code})).await;
+    let analyst = run(
+        &db,
+        caller(Role::CentralAnalyst, None, None),
+        query,
+        json!({"c": code}),
+    )
+    .await;
     let all = analyst["planProjects"]["nodes"].as_array().unwrap().clone();
-    assert_eq!(all.len() as i64, approved + unapproved, "the analyst reads every project");
+    assert_eq!(
+        all.len() as i64,
+        approved + unapproved,
+        "the analyst reads every project"
+    );
     let public = run(&db, Access::anonymous(), query, json!({"c": code})).await;
     let public = public["planProjects"]["nodes"].as_array().unwrap().clone();
-    assert_eq!(public.len() as i64, approved, "anonymous reads the approved amendments' projects only");
-    assert!(public.iter().all(|p| !p["amendment"]["approvedOn"].is_null()));
+    assert_eq!(
+        public.len() as i64,
+        approved,
+        "anonymous reads the approved amendments' projects only"
+    );
+    assert!(public
+        .iter()
+        .all(|p| !p["amendment"]["approvedOn"].is_null()));
     // node(id) of an unapproved amendment's project answers nothing.
-    let hidden = all.iter().find(|p| p["amendment"]["approvedOn"].is_null()).unwrap();
+    let hidden = all
+        .iter()
+        .find(|p| p["amendment"]["approvedOn"].is_null())
+        .unwrap();
     let node = run(
         &db,
         Access::anonymous(),
@@ -216,11 +259,12 @@ async fn an_unapproved_amendments_projects_are_not_public() {
     .fetch_one(&db.pool)
     .await
     .unwrap();
-    let province: String = sqlx::query_scalar("SELECT province_code FROM organisations WHERE code = $1")
-        .bind(&code)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let province: String =
+        sqlx::query_scalar("SELECT province_code FROM organisations WHERE code = $1")
+            .bind(&code)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
     let report = run(
         &db,
         Access::anonymous(),

@@ -24,13 +24,41 @@ async fn graphql_reads_refuse_common_era_years_and_unknown_codes() {
     assert_eq!(e["extensions"]["field"], "fiscalYear");
     assert!(e["message"].as_str().unwrap().contains("2564"), "{body}");
     for (query, code, field) in [
-        (r#"{ monitoringReport(fiscalYear: 9999) { planYears } }"#, "INVALID_FISCAL_YEAR", "fiscalYear"),
-        (r#"{ monitoringReport(fiscalYear: 2564, provinceCode: "99") { planYears } }"#, "NOT_FOUND", "provinceCode"),
-        (r#"{ disbursement(fiscalYear: 2564, groupBy: [PROVINCE], filter: {organisationCode: "7199999"}) { fiscalYear } }"#, "NOT_FOUND", "filter.organisationCode"),
-        (r#"{ performanceScores(fiscalYear: 2021) { totalCount } }"#, "INVALID_FISCAL_YEAR", "fiscalYear"),
-        (r#"{ rates(fiscalYear: 2564, filter: {provinceCode: "99"}) { approvals } }"#, "NOT_FOUND", "filter.provinceCode"),
-        (r#"{ budgetApprovals(filter: {fiscalYear: 2021}) { totalCount } }"#, "INVALID_FISCAL_YEAR", "filter.fiscalYear"),
-        (r#"{ organisation(code: "7100001") { projects(fiscalYear: 2021) { name } } }"#, "INVALID_FISCAL_YEAR", "fiscalYear"),
+        (
+            r#"{ monitoringReport(fiscalYear: 9999) { planYears } }"#,
+            "INVALID_FISCAL_YEAR",
+            "fiscalYear",
+        ),
+        (
+            r#"{ monitoringReport(fiscalYear: 2564, provinceCode: "99") { planYears } }"#,
+            "NOT_FOUND",
+            "provinceCode",
+        ),
+        (
+            r#"{ disbursement(fiscalYear: 2564, groupBy: [PROVINCE], filter: {organisationCode: "7199999"}) { fiscalYear } }"#,
+            "NOT_FOUND",
+            "filter.organisationCode",
+        ),
+        (
+            r#"{ performanceScores(fiscalYear: 2021) { totalCount } }"#,
+            "INVALID_FISCAL_YEAR",
+            "fiscalYear",
+        ),
+        (
+            r#"{ rates(fiscalYear: 2564, filter: {provinceCode: "99"}) { approvals } }"#,
+            "NOT_FOUND",
+            "filter.provinceCode",
+        ),
+        (
+            r#"{ budgetApprovals(filter: {fiscalYear: 2021}) { totalCount } }"#,
+            "INVALID_FISCAL_YEAR",
+            "filter.fiscalYear",
+        ),
+        (
+            r#"{ organisation(code: "7100001") { projects(fiscalYear: 2021) { name } } }"#,
+            "INVALID_FISCAL_YEAR",
+            "fiscalYear",
+        ),
     ] {
         let body = db.graphql(query, json!({})).await;
         let e = first_error(&body);
@@ -44,7 +72,10 @@ async fn graphql_reads_refuse_common_era_years_and_unknown_codes() {
             json!({"fy": 2021}),
         )
         .await;
-    assert_eq!(first_error(&body)["extensions"]["code"], "INVALID_FISCAL_YEAR");
+    assert_eq!(
+        first_error(&body)["extensions"]["code"],
+        "INVALID_FISCAL_YEAR"
+    );
     db.graphql_ok(
         r#"{ monitoringReport(fiscalYear: 2564, provinceCode: "71") { planYears } }"#,
         json!({}),
@@ -58,9 +89,24 @@ async fn exports_refuse_with_400_and_404_and_the_graphql_error_body() {
     let base = db.serve().await;
     let client = reqwest::Client::new();
     for (query, status, code, field) in [
-        ("fiscalYear=2021&provinceCode=71", 400, "INVALID_FISCAL_YEAR", "fiscalYear"),
-        ("fiscalYear=9999&provinceCode=71", 400, "INVALID_FISCAL_YEAR", "fiscalYear"),
-        ("fiscalYear=2564&provinceCode=99", 404, "NOT_FOUND", "provinceCode"),
+        (
+            "fiscalYear=2021&provinceCode=71",
+            400,
+            "INVALID_FISCAL_YEAR",
+            "fiscalYear",
+        ),
+        (
+            "fiscalYear=9999&provinceCode=71",
+            400,
+            "INVALID_FISCAL_YEAR",
+            "fiscalYear",
+        ),
+        (
+            "fiscalYear=2564&provinceCode=99",
+            404,
+            "NOT_FOUND",
+            "provinceCode",
+        ),
     ] {
         for file in ["tracking.csv", "facts.parquet", "emenscr.json"] {
             let r = client
@@ -82,13 +128,23 @@ async fn exports_refuse_with_400_and_404_and_the_graphql_error_body() {
 async fn the_command_exits_non_zero_with_the_message() {
     let db = TestDb::demo().await;
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_tidtam"))
-        .args(["export", "tracking", "--fiscal-year", "2021", "--province", "71"])
+        .args([
+            "export",
+            "tracking",
+            "--fiscal-year",
+            "2021",
+            "--province",
+            "71",
+        ])
         .args(["--format", "csv", "--database-url", &db.url])
         .output()
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("use the Buddhist Era year 2564"), "{stderr}");
+    assert!(
+        stderr.contains("use the Buddhist Era year 2564"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
@@ -110,8 +166,18 @@ async fn the_dashboard_documents_get_the_refusal_and_the_page_shows_it() {
         .json()
         .await
         .unwrap();
-    assert_eq!(first_error(&body)["extensions"]["code"], "INVALID_FISCAL_YEAR");
+    assert_eq!(
+        first_error(&body)["extensions"]["code"],
+        "INVALID_FISCAL_YEAR"
+    );
     assert!(body["data"].is_null(), "no table of zeros: {body}");
-    let js = client.get(format!("{base}/assets/app.js")).send().await.unwrap().text().await.unwrap();
+    let js = client
+        .get(format!("{base}/assets/app.js"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(js.contains("showRefusal(e)") && js.contains("pick($('fy'), state.fy)"));
 }

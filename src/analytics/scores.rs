@@ -178,11 +178,11 @@ fn fraction(part: i64, whole: i64, cap: bool) -> Option<BigRational> {
     })
 }
 
+/// One organisation's components: (name, exact fraction, if defined).
+type ExactComponents = Vec<(&'static str, Option<BigRational>)>;
+
 /// Each organisation's components as exact fractions, in [`COMPONENTS`] order.
-fn exact_components(
-    df: &DataFrame,
-    has_deadline: bool,
-) -> PolarsResult<Vec<Vec<(&'static str, Option<BigRational>)>>> {
+fn exact_components(df: &DataFrame, has_deadline: bool) -> PolarsResult<Vec<ExactComponents>> {
     let ints = |c: &str| -> PolarsResult<Vec<i64>> {
         Ok(df
             .column(c)?

@@ -190,9 +190,18 @@ fn censor_uncoded(err: &mut ServerError) {
 
 /// A message naming a Rust path (`tidtam::…`, `sqlx::…`) or a crate's type.
 fn names_internals(message: &str) -> bool {
-    ["tidtam::", "async_graphql::", "sqlx::", "polars", "tokio::", "alloc::", "core::", "std::"]
-        .iter()
-        .any(|needle| message.contains(needle))
+    [
+        "tidtam::",
+        "async_graphql::",
+        "sqlx::",
+        "polars",
+        "tokio::",
+        "alloc::",
+        "core::",
+        "std::",
+    ]
+    .iter()
+    .any(|needle| message.contains(needle))
 }
 
 fn with_code(mut err: ServerError) -> ServerError {

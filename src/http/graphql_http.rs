@@ -305,7 +305,6 @@ impl Caller {
                 .and_then(crate::db::replicas::parse_lsn)
         })
     }
-
 }
 
 /// An error refused before the operation runs, with its HTTP status.
