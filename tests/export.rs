@@ -475,6 +475,7 @@ async fn the_emenscr_workbook_has_every_field_of_the_json_with_numbers_as_number
     let headings = [
         ("GENERAL_SUBSIDY", "เงินอุดหนุนทั่วไป"),
         ("OWN_REVENUE", "รายได้จัดเก็บเอง"),
+        ("OTHER_REVENUE", "รายได้อื่น ๆ"),
     ];
     for (key, amount) in sources {
         let heading = headings
