@@ -91,7 +91,13 @@ pub async fn simple_text(pool: &PgPool, sql: &'static str) -> Result<Option<Stri
 /// the database as a whole that a migration cannot keep.
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     MIGRATOR.run(pool).await?;
-    sqlx::raw_sql(LOCK_DOWN).execute(pool).await?;
+    // One process at a time: two servers starting together would GRANT and
+    // REVOKE on the same database at once, which PostgreSQL refuses ("tuple
+    // concurrently updated"). The statements of one raw_sql call run as one
+    // transaction, so the lock holds until they are done.
+    let serialised =
+        format!("SELECT pg_advisory_xact_lock(hashtext('tidtam.lock_down'));\n{LOCK_DOWN}");
+    sqlx::raw_sql(&serialised).execute(pool).await?;
     Ok(())
 }
 
