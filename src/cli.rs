@@ -661,10 +661,9 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
     )?;
     replicas.watch();
     let analytics = crate::analytics::Analytics::new(pool.clone());
-    if !replicas.is_empty() {
-        analytics.read_from(replicas.clone());
-    }
     analytics.listen_via(direct.clone());
+    // The newest fiscal year's frames load now, off the request path.
+    analytics.warm(&crate::analytics::newest_years(&pool).await);
     let schema = graphql::build_schema_with(Some(pool.clone()), Some(analytics));
     let mut state = http::AppState::new(schema, pool.clone());
     let persisted = http::persisted::Persisted::new(args.persisted_only);
