@@ -61,6 +61,31 @@ pub struct YearFrames {
     pub(super) parts: std::collections::BTreeMap<String, Part>,
     /// Each organisation's province (the part that holds its rows).
     pub(super) province_of: std::collections::HashMap<i64, String>,
+    /// Aggregates of these frames, computed once (frames never change: a
+    /// patch makes new ones).
+    pub(super) memo: Memo,
+}
+
+/// Aggregates computed once per frames (or per part: a patch keeps the
+/// memos of the provinces it does not touch).
+#[derive(Default)]
+pub struct Memo {
+    pub tracking: std::sync::OnceLock<std::sync::Arc<Vec<super::tracking::TrackingRow>>>,
+    pub scores: std::sync::OnceLock<std::sync::Arc<Vec<super::scores::Score>>>,
+}
+
+impl Memo {
+    /// The memo's value of `cell`, computed by `make` the first time.
+    pub fn get<T>(
+        cell: &std::sync::OnceLock<std::sync::Arc<T>>,
+        make: impl FnOnce() -> PolarsResult<T>,
+    ) -> PolarsResult<std::sync::Arc<T>> {
+        if let Some(done) = cell.get() {
+            return Ok(done.clone());
+        }
+        let made = std::sync::Arc::new(make()?);
+        Ok(cell.get_or_init(|| made).clone())
+    }
 }
 
 /// The rows of some organisations (one province's, in [`YearFrames`]).
@@ -70,6 +95,9 @@ pub struct Part {
     pub organisations: DataFrame,
     pub plan_counts: DataFrame,
     pub snapshots: DataFrame,
+    /// The part's own aggregates (its organisations' tracking rows and
+    /// unranked scores), shared by the frames that keep the part as is.
+    pub memo: std::sync::Arc<Memo>,
 }
 
 /// What the frames hold for every organisation alike.

@@ -40,6 +40,7 @@ impl YearFrames {
             province_names: globals.province_names,
             parts,
             province_of,
+            memo: Default::default(),
         })
     }
 
@@ -128,6 +129,7 @@ fn without(part: &Part, ids: &HashSet<i64>) -> PolarsResult<Part> {
         organisations: part.organisations.filter(&keep(&part.organisations)?)?,
         plan_counts: part.plan_counts.filter(&keep(&part.plan_counts)?)?,
         snapshots: part.snapshots.filter(&snapshot_keep)?,
+        memo: Default::default(),
     })
 }
 
@@ -146,5 +148,6 @@ fn with(part: &Part, more: &Part) -> PolarsResult<Part> {
         organisations: join(&part.organisations, &more.organisations)?,
         plan_counts: join(&part.plan_counts, &more.plan_counts)?,
         snapshots: join(&part.snapshots, &more.snapshots)?,
+        memo: Default::default(),
     })
 }

@@ -210,6 +210,7 @@ impl PartBuilder {
                 ),
             ])?,
             snapshots: self.snapshots.finish()?,
+            memo: Default::default(),
         })
     }
 }
