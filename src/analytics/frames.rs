@@ -66,6 +66,16 @@ pub struct YearFrames {
     pub(super) memo: Memo,
 }
 
+impl YearFrames {
+    /// The codes of the provinces the frames hold rows of, in order.
+    pub fn provinces(&self) -> impl Iterator<Item = &str> {
+        self.parts
+            .keys()
+            .map(String::as_str)
+            .filter(|p| !p.is_empty())
+    }
+}
+
 /// Aggregates computed once per frames (or per part: a patch keeps the
 /// memos of the provinces it does not touch).
 #[derive(Default)]
