@@ -3,7 +3,8 @@
 
 Phases, against one server started here on a national database:
   1. cold start: from the process's start to the first national aggregate
-     answered (and the server's peak RSS so far);
+     answered (and the server's RSS then), with no saved frames; then a
+     restart, which restores the frames the first start saved;
   2. readers alone: the tracking report of one province and of the nation,
      disbursement by province and the performance scores, in a loop;
   3. the same readers under a writer stream: WRITES_PER_SECOND one-row saves
@@ -175,6 +176,33 @@ def next_month_file(path):
                 out.write(block)
 
 
+def first_answer(server, started):
+    """Waits for the server's first national aggregate."""
+    with requests.Session() as s:
+        while True:
+            try:
+                post(s, "tracking, nation")
+                return
+            except Exception:
+                if server.poll() is not None:
+                    sys.exit(f"the server stopped: see {OUT_DIR}/tidtam-live.log")
+                if time.monotonic() - started > 600:
+                    sys.exit("no national answer within 600 s")
+                time.sleep(0.05)
+
+
+def wait_for_save(env):
+    """Waits until the server has saved the year's frames (saved.json)."""
+    folder = env["TIDTAM_FRAMES_DIR"]
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        for root, _, files in os.walk(folder):
+            if "saved.json" in files and f"fy{YEAR}" in root:
+                return
+        time.sleep(0.5)
+    sys.exit("the frames were not saved within 300 s")
+
+
 def analyst_token(env):
     """An API token of a central analyst (created once per database)."""
     user = "bench-live-analyst"
@@ -199,23 +227,23 @@ def main():
     assert reports, f"no reports of {YEAR} in {URL}"
     log = open(os.path.join(OUT_DIR, "tidtam-live.log"), "w")
     env = dict(os.environ, DATABASE_URL=URL, TIDTAM_LISTEN=f"127.0.0.1:{PORT}",
-               TIDTAM_RATE_LIMIT="100000000", POLARS_MAX_THREADS="2")
+               TIDTAM_RATE_LIMIT="100000000", POLARS_MAX_THREADS="2",
+               TIDTAM_FRAMES_DIR=os.path.join(OUT_DIR, "frames"))
     started = time.monotonic()
     server = subprocess.Popen([BIN, "serve"], env=env, stdout=log, stderr=log)
     try:
-        with requests.Session() as s:
-            while True:
-                try:
-                    post(s, "tracking, nation")
-                    break
-                except Exception:
-                    if server.poll() is not None:
-                        sys.exit(f"the server stopped: see {OUT_DIR}/tidtam-live.log")
-                    if time.monotonic() - started > 600:
-                        sys.exit("no national answer within 600 s")
-                    time.sleep(0.05)
+        first_answer(server, started)
         out["cold start to first national answer (s)"] = time.monotonic() - started
         out["RSS after cold start (MiB)"] = rss(server.pid, "VmRSS")
+        # The frames are saved once loaded; a restart restores them.
+        wait_for_save(env)
+        server.terminate()
+        server.wait()
+        started = time.monotonic()
+        server = subprocess.Popen([BIN, "serve"], env=env, stdout=log, stderr=log)
+        first_answer(server, started)
+        out["restart to first national answer (s)"] = time.monotonic() - started
+        out["RSS after restart (MiB)"] = rss(server.pid, "VmRSS")
 
         quiet, _, quiet_errors = readers(SECONDS)
         out["readers alone"] = summary(quiet)

@@ -79,6 +79,22 @@ struct ServeArgs {
     /// request in flight; 0: no cap.
     #[arg(long, env = "TIDTAM_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = http::connections::DEFAULT_MAX_IDLE_PER_ADDRESS)]
     max_connections_per_address: usize,
+    /// Folder where the analytics frames are saved, so that a restart
+    /// restores them in seconds (docs/live-analytics.md); "" saves none.
+    /// Default: $XDG_CACHE_HOME/tidtam/frames, else ~/.cache/tidtam/frames.
+    #[arg(long, env = "TIDTAM_FRAMES_DIR")]
+    frames_dir: Option<PathBuf>,
+}
+
+/// Where the analytics frames are saved (see [`ServeArgs::frames_dir`]).
+fn frames_dir(given: Option<PathBuf>) -> Option<PathBuf> {
+    if let Some(dir) = given {
+        return (!dir.as_os_str().is_empty()).then_some(dir);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(cache.join("tidtam").join("frames"))
 }
 
 #[derive(Subcommand, Debug)]
@@ -661,6 +677,9 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
     )?;
     replicas.watch();
     let analytics = crate::analytics::Analytics::new(pool.clone());
+    if let Some(dir) = frames_dir(args.frames_dir.clone()) {
+        analytics.save_to(dir);
+    }
     analytics.listen_via(direct.clone());
     // The newest fiscal year's frames load now, off the request path.
     analytics.warm(&crate::analytics::newest_years(&pool).await);

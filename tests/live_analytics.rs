@@ -303,3 +303,58 @@ async fn assert_sql_totals(db: &TestDb, frames: &Arc<YearFrames>, round: i32) {
     got.sort();
     assert_eq!(got, truth, "round {round}");
 }
+
+/// A restart restores the frames saved on disk, then applies what the log
+/// holds since they were saved: a change made with the triggers off (so
+/// never logged) proves the frames came from the disk, not from SQL.
+#[tokio::test]
+async fn saved_frames_are_restored_then_patched() {
+    let db = TestDb::random().await;
+    let dir = std::env::temp_dir().join(format!(
+        "tidtam-frames-{}-{}",
+        std::process::id(),
+        db.url.rsplit('/').next().unwrap()
+    ));
+    let first = Analytics::new(db.pool.clone());
+    first.save_to(dir.clone());
+    let before = first.frames(YEAR).await.unwrap();
+    let started = Instant::now();
+    while !std::fs::read_dir(&dir)
+        .map(|mut d| d.any(|e| e.is_ok_and(|e| e.path().join("saved.json").exists())))
+        .unwrap_or(false)
+    {
+        assert!(started.elapsed() < Duration::from_secs(20), "nothing saved");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (unlogged, logged) = ("8000010", "8000011");
+    let (unlogged_was, logged_was) = (
+        recording(&before, unlogged).await,
+        recording(&before, logged).await,
+    );
+    let mut quiet = db.pool.begin().await.unwrap();
+    sqlx::query("SET LOCAL session_replication_role = replica")
+        .execute(&mut *quiet)
+        .await
+        .unwrap();
+    flip(&mut *quiet, unlogged).await;
+    quiet.commit().await.unwrap();
+    flip(&db.pool, logged).await;
+
+    let restarted = Analytics::new(db.pool.clone());
+    restarted.save_to(dir.clone());
+    let after = restarted.frames(YEAR).await.unwrap();
+    assert_eq!(
+        recording(&after, unlogged).await,
+        unlogged_was,
+        "from the disk"
+    );
+    assert_eq!(
+        recording(&after, logged).await,
+        !logged_was,
+        "patched from the log"
+    );
+    let whole = Analytics::new(db.pool.clone()).frames(YEAR).await.unwrap();
+    assert_eq!(after.facts.height(), whole.facts.height());
+    assert_eq!(after.version, whole.version);
+    let _ = std::fs::remove_dir_all(&dir);
+}

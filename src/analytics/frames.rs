@@ -67,6 +67,11 @@ pub struct YearFrames {
 }
 
 impl YearFrames {
+    /// How many organisations the frames hold.
+    pub fn organisation_count(&self) -> usize {
+        self.province_of.len()
+    }
+
     /// The codes of the provinces the frames hold rows of, in order.
     pub fn provinces(&self) -> impl Iterator<Item = &str> {
         self.parts

@@ -22,6 +22,7 @@ pub mod graphql;
 pub mod live;
 mod patch;
 pub mod read;
+mod saved;
 pub mod scores;
 pub mod split;
 pub mod tracking;
@@ -52,8 +53,11 @@ const FRESH_WAIT: Duration = Duration::from_millis(1500);
 /// How long a request waits for a year's first load.
 const LOAD_WAIT: Duration = Duration::from_secs(25);
 /// How long the log keeps a change; frames not patched for half of that are
-/// read whole again (their changes may be gone from the log).
+/// read whole again (their changes may be gone from the log), and saved
+/// frames older than half of it are not restored.
 const KEEP_CHANGES: Duration = Duration::from_secs(3600);
+/// How often changed frames are saved again.
+const SAVE_EVERY: Duration = Duration::from_secs(300);
 
 /// The frame cache, the applier that keeps it fresh, and the gate to the
 /// polars pool.
@@ -70,6 +74,10 @@ pub struct Analytics {
     ended: watch::Sender<u64>,
     wake: Arc<Notify>,
     applier: OnceLock<()>,
+    /// Where frames are saved for the next start (`saved.rs`), if anywhere,
+    /// and the version each year was last saved at.
+    saved_dir: OnceLock<std::path::PathBuf>,
+    saved: Mutex<HashMap<i32, i64>>,
     /// This cache, for the applier it starts.
     me: Weak<Analytics>,
 }
@@ -111,6 +119,8 @@ impl Analytics {
             ended: watch::Sender::new(0),
             wake: Arc::new(Notify::new()),
             applier: OnceLock::new(),
+            saved_dir: OnceLock::new(),
+            saved: Mutex::new(HashMap::new()),
         })
     }
 
@@ -185,6 +195,12 @@ impl Analytics {
         lock(&self.years)
             .get(&fiscal_year)
             .map(|c| c.frames.version)
+    }
+
+    /// Saves the frames under `dir` (after a load, and every few minutes
+    /// while they change), and starts from them when they are recent.
+    pub fn save_to(&self, dir: std::path::PathBuf) {
+        let _ = self.saved_dir.set(dir);
     }
 
     /// Loads `years` ahead of the first request (at start-up).
@@ -271,7 +287,7 @@ async fn listen_once(this: &Weak<Analytics>, pool: &PgPool) -> Result<(), sqlx::
 /// The applier: one round per wake-up or [`POLL_EVERY`], for as long as the
 /// cache lives.
 async fn apply(this: Weak<Analytics>, wake: Arc<Notify>) {
-    let mut pruned = Instant::now();
+    let (mut pruned, mut saved) = (Instant::now(), Instant::now());
     loop {
         // Registered before the round, so a wake-up during it is not lost.
         let woken = wake.notified();
@@ -280,6 +296,10 @@ async fn apply(this: Weak<Analytics>, wake: Arc<Notify>) {
         a.begun.fetch_add(1, Ordering::SeqCst);
         a.round().await;
         a.ended.send_modify(|n| *n += 1);
+        if saved.elapsed() > SAVE_EVERY {
+            saved = Instant::now();
+            a.save_changed().await;
+        }
         if pruned.elapsed() > KEEP_CHANGES / 6 {
             pruned = Instant::now();
             if let Err(e) = changes::prune(&a.pool, KEEP_CHANGES).await {
@@ -315,7 +335,7 @@ impl Analytics {
             .collect();
         for (year, c) in cached {
             let done = if c.patched.elapsed() > KEEP_CHANGES / 2 {
-                self.load(year).await
+                self.read_whole(year).await
             } else {
                 self.patch(year, c).await
             };
@@ -337,8 +357,119 @@ impl Analytics {
         }
     }
 
-    /// Reads the frames of `year` whole, in one snapshot.
+    /// The frames of `year` restored from the disk when they were saved
+    /// recently enough, else read whole from PostgreSQL (then saved).
     async fn load(&self, year: i32) -> Result<(), frames::FrameError> {
+        if let Some(dir) = self.saved_dir.get() {
+            match self.restore(dir, year).await {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, year, "restoring saved frames failed"),
+            }
+        }
+        self.read_whole(year).await?;
+        self.save(year).await;
+        Ok(())
+    }
+
+    /// Restores saved frames of `year` (the next patch applies what changed
+    /// since); false when there are none to use.
+    async fn restore(&self, dir: &std::path::Path, year: i32) -> Result<bool, frames::FrameError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await?;
+        let (database, _) = saved::identity(&mut tx, 0).await?;
+        let folder = saved::folder(dir, database, year);
+        let Some(stamp) = saved::stamp(&folder, KEEP_CHANGES / 2) else {
+            return Ok(false);
+        };
+        let (_, xid) = saved::identity(&mut tx, stamp.version).await?;
+        if xid.as_deref() != Some(stamp.version_xid.as_str()) || stamp.fiscal_year != year {
+            return Ok(false);
+        }
+        let globals = read::globals(&mut tx, year).await?;
+        tx.commit().await?;
+        let started = Instant::now();
+        let version = stamp.version;
+        let frames = tokio::task::spawn_blocking(move || {
+            let parts = saved::restore(&folder)?;
+            Ok::<_, frames::FrameError>(YearFrames::assemble(year, version, globals, parts)?)
+        })
+        .await
+        .map_err(|e| {
+            frames::FrameError::Polars(PolarsError::ComputeError(e.to_string().into()))
+        })??;
+        tracing::info!(
+            year,
+            version,
+            ms = started.elapsed().as_millis() as u64,
+            "analytics frames restored"
+        );
+        lock(&self.saved).insert(year, version);
+        self.keep(year, frames, stamp.mark());
+        Ok(true)
+    }
+
+    /// Saves the frames of every year that changed since its last save.
+    async fn save_changed(&self) {
+        let years: Vec<(i32, i64)> = lock(&self.years)
+            .iter()
+            .map(|(y, c)| (*y, c.frames.version))
+            .collect();
+        for (year, version) in years {
+            if lock(&self.saved).get(&year) != Some(&version) {
+                self.save(year).await;
+            }
+        }
+    }
+
+    /// Saves the frames of `year` (when a folder is set), off the workers.
+    async fn save(&self, year: i32) {
+        let (Some(dir), Some(cached)) =
+            (self.saved_dir.get(), lock(&self.years).get(&year).cloned())
+        else {
+            return;
+        };
+        let done = async {
+            let mut conn = self.pool.acquire().await?;
+            let (database, xid) = saved::identity(&mut conn, cached.frames.version).await?;
+            let Some(version_xid) = xid else {
+                return Ok(());
+            };
+            let stamp = saved::Stamp {
+                database,
+                fiscal_year: year,
+                version: cached.frames.version,
+                version_xid,
+                xmin: cached.mark.xmin,
+                seen: cached.mark.seen.iter().copied().collect(),
+                rows: cached.mark.rows,
+                saved_at: 0,
+            };
+            let folder = saved::folder(dir, database, year);
+            let f = cached.frames.clone();
+            tokio::task::spawn_blocking(move || {
+                saved::save(
+                    &folder,
+                    [&f.facts, &f.organisations, &f.plan_counts, &f.snapshots],
+                    stamp,
+                )
+            })
+            .await
+            .map_err(|e| {
+                frames::FrameError::Polars(PolarsError::ComputeError(e.to_string().into()))
+            })??;
+            lock(&self.saved).insert(year, cached.frames.version);
+            Ok::<_, frames::FrameError>(())
+        };
+        if let Err(e) = done.await {
+            tracing::warn!(error = %e, year, "saving analytics frames failed");
+        }
+    }
+
+    /// Reads the frames of `year` whole, in one snapshot.
+    async fn read_whole(&self, year: i32) -> Result<(), frames::FrameError> {
         let mut tx = self
             .pool
             .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -365,9 +496,14 @@ impl Analytics {
             .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .await?;
         let (found, mark) = changes::since(&mut tx, &cached.mark).await?;
-        if found.everything {
+        // A change to data of everybody, or to most organisations (a
+        // national e-LAAS import), is read whole: narrowing the statements
+        // to nearly every organisation costs more than not narrowing them.
+        if found.everything || found.organisations.len() * 4 > cached.frames.organisation_count() {
             drop(tx);
-            return self.load(year).await;
+            self.read_whole(year).await?;
+            self.save(year).await;
+            return Ok(());
         }
         if found.is_empty() {
             tx.commit().await?;
