@@ -218,8 +218,28 @@ def summary(results):
             for name, v in results.items()}
 
 
+class Rss(threading.Thread):
+    """Samples the server's RSS every 0.2 s; the highest per phase."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.pid, self.phase, self.peaks = None, "start", {}
+
+    def run(self):
+        while True:
+            if self.pid:
+                try:
+                    mib = rss(self.pid, "VmRSS")
+                    self.peaks[self.phase] = max(self.peaks.get(self.phase, 0), round(mib))
+                except OSError:
+                    pass
+            time.sleep(0.2)
+
+
 def main():
     out = {}
+    sampler = Rss()
+    sampler.start()
     with psycopg.connect(URL) as conn:
         reports = [r[0] for r in conn.execute(
             "SELECT r.id FROM project_reports r JOIN budget_approvals ba ON ba.id = r.budget_approval_id "
@@ -231,6 +251,7 @@ def main():
                TIDTAM_FRAMES_DIR=os.path.join(OUT_DIR, "frames"))
     started = time.monotonic()
     server = subprocess.Popen([BIN, "serve"], env=env, stdout=log, stderr=log)
+    sampler.pid, sampler.phase = server.pid, "cold start"
     try:
         first_answer(server, started)
         out["cold start to first national answer (s)"] = time.monotonic() - started
@@ -241,10 +262,12 @@ def main():
         server.wait()
         started = time.monotonic()
         server = subprocess.Popen([BIN, "serve"], env=env, stdout=log, stderr=log)
+        sampler.pid, sampler.phase = server.pid, "restart"
         first_answer(server, started)
         out["restart to first national answer (s)"] = time.monotonic() - started
         out["RSS after restart (MiB)"] = rss(server.pid, "VmRSS")
 
+        sampler.phase = "readers alone"
         quiet, _, quiet_errors = readers(SECONDS)
         out["readers alone"] = summary(quiet)
 
@@ -252,6 +275,7 @@ def main():
         writes = Writes()
         w = threading.Thread(target=writer, args=(stop, writes, reports))
         w.start()
+        sampler.phase = "readers under writes"
         busy, stale, busy_errors = readers(SECONDS, writes)
         out["readers under writes"] = summary(busy)
         out["staleness max (s)"] = max(stale) if stale else float("nan")
@@ -264,11 +288,21 @@ def main():
         path = os.path.join(OUT_DIR, "elaas-next-month.csv")
         next_month_file(path)
         t = time.monotonic()
+        sampler.phase = "import, then the frames read whole"
         imp = subprocess.run([BIN, "import", "elaas", path], env=env, capture_output=True, text=True)
         out["import (s)"] = time.monotonic() - t
         out["import output"] = (imp.stdout + imp.stderr).strip()[-300:]
         stop.set()
         w.join()
+        # A national import changes every LAO: the frames are read whole
+        # again, off the request path; how long until answers include it.
+        with psycopg.connect(URL) as conn:
+            imported = conn.execute("SELECT version FROM data_version").fetchone()[0]
+        t = time.monotonic()
+        with requests.Session() as s:
+            while post(s, "tracking, nation")[2] < imported:
+                time.sleep(0.2)
+        out["import committed to answers including it (s)"] = time.monotonic() - t
         during = list(writes.latencies)
         out["one-row save alone"] = {"n": len(plain), "p50_ms": 1000 * pct(plain, 50), "p99_ms": 1000 * pct(plain, 99)}
         out["one-row save during the import"] = {
@@ -278,6 +312,7 @@ def main():
         # Every export, nationally, as a central analyst (a province for the
         # e-LAAS history, which is written a page of organisations at a time).
         token = analyst_token(env)
+        sampler.phase = "exports"
         auth = {"Authorization": f"Bearer {token}"}
         for dataset, params in [("facts", {}), ("tracking", {}), ("scores", {}),
                                 ("elaas-history", {"provinceCode": PROVINCE})]:
@@ -287,7 +322,8 @@ def main():
                                  headers=auth, timeout=600)
                 out[f"export {dataset}.{fmt}"] = (
                     f"{len(r.content)} bytes in {time.monotonic() - t:.1f} s" if r.ok else f"HTTP {r.status_code}")
-        out["peak RSS (MiB)"] = rss(server.pid, "VmHWM")
+        out["peak RSS since the restart (MiB)"] = rss(server.pid, "VmHWM")
+        out["highest RSS by phase (MiB)"] = dict(sampler.peaks)
         out["reader errors"] = quiet_errors[:5] + busy_errors[:5]
     finally:
         server.terminate()
