@@ -79,6 +79,14 @@ struct ServeArgs {
     /// request in flight; 0: no cap.
     #[arg(long, env = "TIDTAM_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = http::connections::DEFAULT_MAX_IDLE_PER_ADDRESS)]
     max_connections_per_address: usize,
+    /// Origins whose pages may call the API (CORS), comma-separated, such as
+    /// https://dash.example.go.th; `*` alone: any origin, anonymous reads
+    /// only (no Authorization header). None by default (docs/bi.md).
+    #[arg(long, env = "TIDTAM_CORS_ORIGINS", value_delimiter = ',')]
+    cors_origins: Vec<String>,
+    /// Most operations in one batch (a JSON array POSTed to /graphql).
+    #[arg(long, env = "TIDTAM_MAX_BATCH", default_value_t = http::DEFAULT_MAX_BATCH)]
+    max_batch: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -678,7 +686,11 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
         statement_timeout: std::time::Duration::from_secs(args.statement_timeout.max(1)),
         max_json_body: args.max_json_body,
         body_read_timeout: std::time::Duration::from_secs(args.body_read_timeout.max(1)),
+        max_batch: args.max_batch.max(1),
     });
+    state.cors = std::sync::Arc::new(
+        http::cors::Cors::parse(&args.cors_origins).map_err(anyhow::Error::msg)?,
+    );
     state.persisted = std::sync::Arc::new(persisted);
     let draining = state.draining.clone();
     let app = http::router(state);
