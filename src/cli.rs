@@ -84,6 +84,18 @@ struct ServeArgs {
     /// only (no Authorization header). None by default (docs/bi.md).
     #[arg(long, env = "TIDTAM_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
+    /// Most documents kept by automatic persisted queries (the least
+    /// recently used are evicted; queries/ and pinned ones never are).
+    #[arg(long, env = "TIDTAM_PERSISTED_MAX_DOCUMENTS", default_value_t = http::persisted::DEFAULT_MAX_DOCUMENTS)]
+    persisted_max_documents: i64,
+    /// Most bytes of documents kept by automatic persisted queries.
+    #[arg(long, env = "TIDTAM_PERSISTED_MAX_BYTES", default_value_t = http::persisted::DEFAULT_MAX_BYTES)]
+    persisted_max_bytes: i64,
+    /// A folder of .graphql documents to pin as persisted queries at start:
+    /// run by their SHA-256, never evicted (the documents of queries/ are
+    /// in the binary and always are).
+    #[arg(long, env = "TIDTAM_PIN_QUERIES")]
+    pin_queries: Option<PathBuf>,
     /// Most operations in one batch (a JSON array POSTed to /graphql).
     #[arg(long, env = "TIDTAM_MAX_BATCH", default_value_t = http::DEFAULT_MAX_BATCH)]
     max_batch: usize,
@@ -675,7 +687,11 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
     analytics.listen_via(direct.clone());
     let schema = graphql::build_schema_with(Some(pool.clone()), Some(analytics));
     let mut state = http::AppState::new(schema, pool.clone());
-    let persisted = http::persisted::Persisted::new(args.persisted_only);
+    let persisted =
+        http::persisted::Persisted::new(args.persisted_only).with_cap(http::persisted::Cap {
+            documents: args.persisted_max_documents.max(1),
+            bytes: args.persisted_max_bytes.max(1),
+        });
     if !replicas.is_empty() {
         persisted.read_from(replicas.clone());
     }
@@ -688,6 +704,23 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
         body_read_timeout: std::time::Duration::from_secs(args.body_read_timeout.max(1)),
         max_batch: args.max_batch.max(1),
     });
+    if let Some(folder) = &args.pin_queries {
+        let mut pinned = 0;
+        for entry in
+            std::fs::read_dir(folder).with_context(|| format!("reading {}", folder.display()))?
+        {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "graphql") {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                http::persisted::pin(&direct, &text)
+                    .await
+                    .with_context(|| format!("pinning {}", path.display()))?;
+                pinned += 1;
+            }
+        }
+        tracing::info!(pinned, "persisted queries pinned");
+    }
     state.cors = std::sync::Arc::new(
         http::cors::Cors::parse(&args.cors_origins).map_err(anyhow::Error::msg)?,
     );

@@ -130,6 +130,15 @@ impl Extension for LimitsExtension {
         if let Some(budget) = ctx.data_opt::<Arc<BatchBudget>>() {
             budget.spend(result.complexity).map_err(|e| vec![e])?;
         }
+        // A document sent with its hash (automatic persisted queries) is
+        // stored only now that it parsed and validated. Should storing
+        // fail, the operation still runs; the client sends the document
+        // again when its hash is not found.
+        if let Some(registration) = ctx.data_opt::<crate::http::persisted::Registration>() {
+            if let Err(e) = registration.store().await {
+                tracing::warn!(error = %e, "storing a persisted query failed");
+            }
+        }
         Ok(result)
     }
 }
