@@ -478,3 +478,48 @@ async fn cors_answers_the_preflight_of_an_allowed_origin_only() {
         .unwrap();
     assert!(r.headers().get("access-control-allow-origin").is_none());
 }
+
+#[tokio::test]
+async fn every_error_message_is_english_and_thai_and_a_fields_thai_is_in_extensions() {
+    let db = TestDb::demo().await;
+    let base = db.serve().await;
+    let token = db.token("officer.hadyai").await;
+    let thai = |s: &str| s.chars().any(|c| ('\u{0E00}'..='\u{0E7F}').contains(&c));
+    // A field's validation error: both in `message`, the Thai alone in
+    // `extensions.messageTh`.
+    let (_, text) = post(
+        &base,
+        json!({"query": "mutation { createApiToken(name: \"  \") { token } }"}),
+        Some(&token),
+    )
+    .await;
+    let body: Value = serde_json::from_str(&text).unwrap();
+    let error = &body["errors"][0];
+    let message = error["message"].as_str().unwrap();
+    let message_th = error["extensions"]["messageTh"].as_str().unwrap_or("");
+    assert!(!message_th.is_empty() && thai(message_th), "{body}");
+    assert!(
+        message.contains(" / ") && message.ends_with(message_th),
+        "{body}"
+    );
+    assert!(message.starts_with("name: "), "{body}");
+    // Refusals without a field: both, in `message`.
+    for (body, token) in [
+        (
+            json!({"query": "{ organisation(code: \"7100001\") { name } }", "variables": []}),
+            None,
+        ),
+        (
+            json!({"query": "{ viewer { username } }"}),
+            Some("tidtam_made-up"),
+        ),
+    ] {
+        let (_, text) = post(&base, body, token).await;
+        let value: Value = serde_json::from_str(&text).unwrap();
+        let message = value["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            thai(message) && message.chars().any(|c| c.is_ascii_alphabetic()),
+            "{value}"
+        );
+    }
+}

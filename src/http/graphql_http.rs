@@ -228,14 +228,14 @@ fn build(body: Body) -> Result<Request, &'static str> {
     match body.operation_name {
         None | Some(serde_json::Value::Null) => {}
         Some(serde_json::Value::String(name)) => request = request.operation_name(name),
-        Some(_) => return Err("`operationName` must be a string"),
+        Some(_) => return Err("`operationName` must be a string / operationName ต้องเป็นข้อความ"),
     }
     match body.variables {
         None | Some(serde_json::Value::Null) => {}
         Some(v @ serde_json::Value::Object(_)) => {
             request = request.variables(async_graphql::Variables::from_json(v))
         }
-        Some(_) => return Err("`variables` must be an object"),
+        Some(_) => return Err("`variables` must be an object / variables ต้องเป็นออบเจ็กต์"),
     }
     match body.extensions {
         None | Some(serde_json::Value::Null) => {}
@@ -246,7 +246,7 @@ fn build(body: Body) -> Result<Request, &'static str> {
                 }
             }
         }
-        Some(_) => return Err("`extensions` must be an object"),
+        Some(_) => return Err("`extensions` must be an object / extensions ต้องเป็นออบเจ็กต์"),
     }
     Ok(request)
 }
@@ -871,7 +871,7 @@ pub async fn post(
                 match build(body) {
                     Ok(request) => requests.push(request),
                     Err(why) => {
-                        let why = format!("operation {i} of the batch: {why}");
+                        let why = format!("operation {i} of the batch (คำสั่งที่ {i} ในชุด): {why}");
                         return request_error(media, StatusCode::BAD_REQUEST, BAD_REQUEST, &why);
                     }
                 }
@@ -927,7 +927,7 @@ async fn upload(
             media,
             StatusCode::BAD_REQUEST,
             BAD_REQUEST,
-            &format!("the upload could not be read: {e}"),
+            &format!("the upload could not be read: {e} / อ่านไฟล์ที่อัปโหลดไม่ได้"),
         ),
     }
 }

@@ -31,13 +31,13 @@ pub enum PersistedError {
     HashMismatch,
     #[error("this server runs only the documents of queries/ (persisted-only mode) / เซิร์ฟเวอร์นี้รับเฉพาะคำสั่งที่ลงทะเบียนไว้")]
     Required,
-    #[error("persistedQuery must be {{\"version\": 1, \"sha256Hash\": \"<64 hex digits>\"}}")]
+    #[error("persistedQuery must be {{\"version\": 1, \"sha256Hash\": \"<64 hex digits>\"}} / persistedQuery ต้องมี version 1 และ sha256Hash (เลขฐานสิบหก 64 หลัก)")]
     Malformed,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
-    #[error("storing the document failed: {0}")]
+    #[error("storing the document failed: {0} / บันทึกคำสั่งไม่สำเร็จ")]
     Store(String),
-    #[error("the persisted-query writer failed")]
+    #[error("the persisted-query writer failed / ระบบบันทึกคำสั่งขัดข้อง")]
     Poisoned,
 }
 
