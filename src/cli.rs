@@ -705,6 +705,7 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
         max_batch: args.max_batch.max(1),
     });
     if let Some(folder) = &args.pin_queries {
+        let mut metrics = crate::ops::metrics::Metrics::default();
         let mut pinned = 0;
         for entry in
             std::fs::read_dir(folder).with_context(|| format!("reading {}", folder.display()))?
@@ -716,9 +717,12 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
                 http::persisted::pin(&direct, &text)
                     .await
                     .with_context(|| format!("pinning {}", path.display()))?;
+                // Its operations are labelled by name on /metrics.
+                metrics.know(&text);
                 pinned += 1;
             }
         }
+        state.metrics = std::sync::Arc::new(metrics);
         tracing::info!(pinned, "persisted queries pinned");
     }
     state.cors = std::sync::Arc::new(

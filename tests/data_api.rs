@@ -466,6 +466,25 @@ async fn cors_answers_the_preflight_of_an_allowed_origin_only() {
         let result = tokio_tungstenite::connect_async(request).await;
         assert_eq!(result.is_ok(), opens, "{origin:?}");
     }
+    // `*`: any origin, but no Authorization header (anonymous reads).
+    let any = serve_live(&db, &["*"]).await;
+    let r = client
+        .request(reqwest::Method::OPTIONS, format!("{any}/graphql"))
+        .header("origin", "http://evil.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    let allowed = r.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap();
+    assert!(allowed.contains("content-type") && !allowed.contains("authorization"));
+    assert!(r
+        .headers()
+        .get("access-control-allow-credentials")
+        .is_none());
     // Without TIDTAM_CORS_ORIGINS a foreign page's socket is refused too,
     // and no preflight is answered.
     let closed = db.serve().await;
