@@ -37,6 +37,10 @@ struct ServeArgs {
     /// Requests per minute per caller (token, or client address); 0: no limit.
     #[arg(long, env = "TIDTAM_RATE_LIMIT", default_value_t = http::DEFAULT_RATE_PER_MINUTE)]
     rate_limit: u32,
+    /// How many server processes share the rate limit (behind one load
+    /// balancer): each allows its share, TIDTAM_RATE_LIMIT / N.
+    #[arg(long, env = "TIDTAM_RATE_PROCESSES", default_value_t = 1)]
+    rate_processes: u32,
     /// Seconds a GraphQL request may run.
     #[arg(long, env = "TIDTAM_REQUEST_TIMEOUT", default_value_t = 30)]
     request_timeout: u64,
@@ -697,7 +701,10 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
     }
     state.replicas = (!replicas.is_empty()).then_some(replicas);
     state.limits = std::sync::Arc::new(http::ServerLimits {
-        rate: crate::auth::rate::RateLimits::new(args.rate_limit),
+        rate: crate::auth::rate::RateLimits::new(crate::auth::rate::per_process(
+            args.rate_limit,
+            args.rate_processes,
+        )),
         request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
         statement_timeout: std::time::Duration::from_secs(args.statement_timeout.max(1)),
         max_json_body: args.max_json_body,

@@ -542,3 +542,26 @@ async fn every_error_message_is_english_and_thai_and_a_fields_thai_is_in_extensi
         );
     }
 }
+
+#[tokio::test]
+async fn processes_that_share_the_rate_allow_together_what_one_would() {
+    let db = TestDb::demo().await;
+    // TIDTAM_RATE_LIMIT=24, TIDTAM_RATE_PROCESSES=2: each 12 a minute, in
+    // bursts of 2; one process alone would allow bursts of 4.
+    let share = tidtam::auth::rate::per_process(24, 2);
+    assert_eq!(share, 12);
+    let one = db.serve_rate_limited(share).await;
+    let two = db.serve_rate_limited(share).await;
+    let token = db.token("officer.hadyai").await;
+    let query = json!({"query": "{ __typename }"});
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        let base = if i % 2 == 0 { &one } else { &two };
+        statuses.push(post(base, query.clone(), Some(&token)).await.0);
+    }
+    assert_eq!(
+        statuses,
+        [200, 200, 200, 200, 429],
+        "behind a round-robin balancer"
+    );
+}
