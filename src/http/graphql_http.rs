@@ -385,17 +385,17 @@ async fn execute(
             &[raw, &media_name, coding],
         ))
     });
-    let reference = named(&request).is_some_and(|op| op.reference_only);
     if let Some(tag) = etag.as_deref() {
         if super::caching::matches(&caller.headers, tag) {
-            let control = if reference {
+            let operation = named(&request);
+            let control = if operation.as_ref().is_some_and(|op| op.reference_only) {
                 // The hint the full answer had (reference data).
                 "public, max-age=3600"
             } else {
                 super::caching::control_for(&access)
             };
             let response = super::caching::not_modified(tag, control);
-            let name = named(&request).and_then(|op| op.name);
+            let name = operation.and_then(|op| op.name);
             finished(state, name.as_deref(), Outcome::Ok, &response, started);
             return response;
         }
