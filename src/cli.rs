@@ -103,6 +103,22 @@ struct ServeArgs {
     /// Most operations in one batch (a JSON array POSTed to /graphql).
     #[arg(long, env = "TIDTAM_MAX_BATCH", default_value_t = http::DEFAULT_MAX_BATCH)]
     max_batch: usize,
+    /// Folder where the analytics frames are saved, so that a restart
+    /// restores them in seconds (docs/live-analytics.md); "" saves none.
+    /// Default: $XDG_CACHE_HOME/tidtam/frames, else ~/.cache/tidtam/frames.
+    #[arg(long, env = "TIDTAM_FRAMES_DIR")]
+    frames_dir: Option<PathBuf>,
+}
+
+/// Where the analytics frames are saved (see [`ServeArgs::frames_dir`]).
+fn frames_dir(given: Option<PathBuf>) -> Option<PathBuf> {
+    if let Some(dir) = given {
+        return (!dir.as_os_str().is_empty()).then_some(dir);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(cache.join("tidtam").join("frames"))
 }
 
 #[derive(Subcommand, Debug)]
@@ -685,10 +701,12 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
     )?;
     replicas.watch();
     let analytics = crate::analytics::Analytics::new(pool.clone());
-    if !replicas.is_empty() {
-        analytics.read_from(replicas.clone());
+    if let Some(dir) = frames_dir(args.frames_dir.clone()) {
+        analytics.save_to(dir);
     }
     analytics.listen_via(direct.clone());
+    // The newest fiscal year's frames load now, off the request path.
+    analytics.warm(&crate::analytics::newest_years(&pool).await);
     let schema = graphql::build_schema_with(Some(pool.clone()), Some(analytics));
     let mut state = http::AppState::new(schema, pool.clone());
     let persisted =

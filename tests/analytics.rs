@@ -179,15 +179,6 @@ type TrackingRow = (
     i64,
 );
 
-async fn random_data() -> TestDb {
-    let db = TestDb::empty().await;
-    sqlx::raw_sql(include_str!("sql/generate_random.sql"))
-        .execute(&db.pool)
-        .await
-        .unwrap();
-    db
-}
-
 /// SQL truth: (key, approvals, budget, contract, disbursed, remaining) in satang.
 async fn sql_groups(db: &TestDb, key: &str) -> HashMap<String, [i64; 5]> {
     let sql = format!(
@@ -237,7 +228,7 @@ async fn graphql_groups(db: &TestDb, dimension: &str) -> HashMap<String, [i64; 5
 
 #[tokio::test]
 async fn every_polars_figure_equals_plain_sql_on_random_data() {
-    let db = random_data().await;
+    let db = TestDb::random().await;
     for (dimension, key) in [
         ("PROVINCE", "province_code"),
         ("SECTOR", "sector"),
@@ -345,7 +336,7 @@ async fn every_polars_figure_equals_plain_sql_on_random_data() {
 
 #[tokio::test]
 async fn empty_cases_have_defined_answers() {
-    let db = random_data().await;
+    let db = TestDb::random().await;
     // An empty province: no rows, zero totals.
     let data = db
         .graphql_ok(
@@ -581,7 +572,7 @@ const DIMENSIONS: [&str; 9] = [
 /// random satang, and some e-LAAS budgets that differ from the approved
 /// amount, so that every figure has to be shared with remainders.
 async fn random_split_data() -> TestDb {
-    let db = random_data().await;
+    let db = TestDb::random().await;
     sqlx::raw_sql(
         "SELECT setseed(0.2020);
          UPDATE budget_approvals ba SET

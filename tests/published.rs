@@ -10,15 +10,6 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use tidtam::auth::{Access, Account, Role};
 
-async fn random_data() -> TestDb {
-    let db = TestDb::empty().await;
-    sqlx::raw_sql(include_str!("sql/generate_random.sql"))
-        .execute(&db.pool)
-        .await
-        .unwrap();
-    db
-}
-
 fn caller(role: Role, organisation_id: Option<i64>, province: Option<&str>) -> Access {
     Access::of(
         Account {
@@ -121,7 +112,7 @@ async fn nested(db: &TestDb, access: Access, province: &str) -> (Figures, Vec<(S
 
 #[tokio::test]
 async fn aggregates_count_what_the_nested_reads_publish_for_every_role() {
-    let db = random_data().await;
+    let db = TestDb::random().await;
     let province = "81";
     let (officer_org, officer_code): (i64, String) = sqlx::query_as(
         "SELECT o.id, o.code FROM approval_facts f JOIN organisations o ON o.id = f.organisation_id
@@ -198,7 +189,7 @@ async fn aggregates_count_what_the_nested_reads_publish_for_every_role() {
 
 #[tokio::test]
 async fn an_unapproved_amendments_projects_are_not_public() {
-    let db = random_data().await;
+    let db = TestDb::random().await;
     let (code, approved, unapproved): (String, i64, i64) = sqlx::query_as(
         "SELECT o.code, count(*) FILTER (WHERE am.approved_on IS NOT NULL),
                 count(*) FILTER (WHERE am.approved_on IS NULL)

@@ -269,12 +269,6 @@ pub struct ScoreWeight {
     pub weight: f64,
 }
 
-/// The caller's own last write (read-your-writes), so that an aggregate
-/// right after the caller's mutation reflects it.
-fn caller_lsn(ctx: &Context<'_>) -> Option<u64> {
-    ctx.data_opt::<Db>().and_then(Db::min_lsn)
-}
-
 pub(crate) fn analytics<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Arc<Analytics>> {
     ctx.data::<Arc<Analytics>>()
 }
@@ -301,7 +295,7 @@ async fn filtered_ids(
     };
     if place == ApprovalFilter::default() {
         let a = analytics(ctx)?;
-        let frames = a.frames_after(fiscal_year, caller_lsn(ctx)).await.gql()?;
+        let frames = a.frames(fiscal_year).await.gql()?;
         let (province, organisation) = (rest.province_code.clone(), rest.organisation_code.clone());
         let ids = a
             .run(move || ids_in_place(&frames, province, organisation))
@@ -373,7 +367,7 @@ impl AnalyticsQuery {
         province_code: Option<String>,
     ) -> async_graphql::Result<MonitoringReport> {
         let a = analytics(ctx)?;
-        let frames = a.frames_after(fiscal_year, caller_lsn(ctx)).await.gql()?;
+        let frames = a.frames(fiscal_year).await.gql()?;
         let f = frames.clone();
         let p = province_code.clone();
         let report = a
@@ -409,7 +403,7 @@ impl AnalyticsQuery {
     ) -> async_graphql::Result<DisbursementReport> {
         let a = analytics(ctx)?;
         let ids = filtered_ids(ctx, fiscal_year, &filter).await?;
-        let frames = a.frames_after(fiscal_year, caller_lsn(ctx)).await.gql()?;
+        let frames = a.frames(fiscal_year).await.gql()?;
         let (f, dims, ids2) = (frames.clone(), group_by.clone(), ids.clone());
         let groups = a
             .run(move || disbursement::grouped(&f, &dims, ids2.as_ref()))
@@ -446,7 +440,7 @@ impl AnalyticsQuery {
     ) -> async_graphql::Result<RatesReport> {
         let a = analytics(ctx)?;
         let ids = filtered_ids(ctx, fiscal_year, &filter).await?;
-        let frames = a.frames_after(fiscal_year, caller_lsn(ctx)).await.gql()?;
+        let frames = a.frames(fiscal_year).await.gql()?;
         let f = frames.clone();
         let (r, curve) = a
             .run(move || disbursement::rates(&f, ids.as_ref()))
@@ -492,7 +486,7 @@ impl AnalyticsQuery {
     ) -> async_graphql::Result<List<PerformanceScore>> {
         let page = Page::new(first, after.as_deref()).gql()?;
         let a = analytics(ctx)?;
-        let frames = a.frames_after(fiscal_year, caller_lsn(ctx)).await.gql()?;
+        let frames = a.frames(fiscal_year).await.gql()?;
         let f = frames.clone();
         let all = a.run(move || scores::compute(&f)).await.gql()?;
         let weights: HashMap<&str, f64> = frames

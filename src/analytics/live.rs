@@ -1,10 +1,10 @@
 //! Live dashboards: a subscription (GraphQL over WebSocket, `/graphql/ws`)
 //! that tells a client when the tracking report of its province changed.
 //!
-//! Every write bumps the data version and notifies (`LISTEN
-//! tidtam_data_changed`, on any server process); the subscription then
-//! recomputes the province's report from the rebuilt frames and speaks only
-//! when the report's figures differ from the last ones it sent.
+//! Every write is logged and notified (`LISTEN tidtam_data_changed`, on any
+//! server process); once the applier has patched the frames, the
+//! subscription recomputes the province's report and speaks only when the
+//! report's figures differ from the last ones it sent.
 
 use super::graphql::analytics;
 use super::{tracking, Analytics};

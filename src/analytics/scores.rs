@@ -2,7 +2,7 @@
 //! from 0 to 1), weighted by weights an administrator sets, with ranks in the
 //! province and the nation. See docs/performance-score.md.
 
-use super::frames::YearFrames;
+use super::frames::{Memo, Part, YearFrames};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Zero};
@@ -38,7 +38,24 @@ pub struct Score {
 }
 
 /// Scores of every organisation, best first; ranks over the whole country.
+/// Each province's scores are computed once per part (a patch recomputes
+/// the provinces it touched), ranked once per frames.
 pub fn compute(frames: &YearFrames) -> PolarsResult<Vec<Score>> {
+    let ranked = Memo::get(&frames.memo.scores, || {
+        let mut all = Vec::with_capacity(frames.province_of.len());
+        for part in frames.parts.values() {
+            let scores = Memo::get(&part.memo.scores, || unranked(frames, part))?;
+            all.extend(scores.iter().cloned());
+        }
+        rank(&mut all);
+        Ok(all)
+    })?;
+    Ok(ranked.to_vec())
+}
+
+/// The scores of a part's organisations, without ranks (the weights and the
+/// deadline are the year's).
+fn unranked(year: &YearFrames, frames: &Part) -> PolarsResult<Vec<Score>> {
     let count = |c: &str| col(c).cast(DataType::Int64).sum().alias(c);
     let per_org = frames
         .facts
@@ -58,7 +75,7 @@ pub fn compute(frames: &YearFrames) -> PolarsResult<Vec<Score>> {
         .plan_counts
         .clone()
         .lazy()
-        .filter(col("plan_year").eq(lit(frames.fiscal_year)))
+        .filter(col("plan_year").eq(lit(year.fiscal_year)))
         .select([col("organisation_id"), col("projects").alias("planned")]);
     let zero = |c: &str| col(c).fill_null(lit(0i64));
     let df = frames
@@ -88,7 +105,7 @@ pub fn compute(frames: &YearFrames) -> PolarsResult<Vec<Score>> {
             share(col("linked"), col("approved"), false).alias("elaas_link"),
             share(col("disbursed"), col("budget"), true).alias("disbursement"),
             share(col("completed"), col("approved"), false).alias("completion"),
-            if frames.has_report_deadline {
+            if year.has_report_deadline {
                 share(col("on_time"), col("reported"), false)
             } else {
                 lit(NULL).cast(DataType::Float64)
@@ -96,9 +113,7 @@ pub fn compute(frames: &YearFrames) -> PolarsResult<Vec<Score>> {
             .alias("timeliness"),
         ])
         .collect()?;
-    let mut scores = to_scores(&df, &frames.weights, frames.has_report_deadline)?;
-    rank(&mut scores);
-    Ok(scores)
+    to_scores(&df, &year.weights, year.has_report_deadline)
 }
 
 /// part / whole as a float (capped at 1 when `cap`), null when whole is 0.

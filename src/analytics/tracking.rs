@@ -1,7 +1,7 @@
 //! รายงานสถานะการทำงานของแต่ละ อปท.: the provincial tracking report — one
 //! row per organisation, how far it got from plan to completion.
 
-use super::frames::YearFrames;
+use super::frames::{Memo, Part, YearFrames};
 use polars::prelude::*;
 use std::collections::BTreeMap;
 
@@ -89,14 +89,15 @@ pub struct TrackingReport {
 /// Computes the report of one province (or all, with `None`), with the
 /// national totals beside it.
 pub fn compute(frames: &YearFrames, province: Option<&str>) -> PolarsResult<TrackingReport> {
-    let national = rows(frames, None)?;
+    let national = national_rows(frames)?;
     let national_totals = TrackingTotals::of(&national);
     let rows: Vec<TrackingRow> = match province {
         Some(p) => national
-            .into_iter()
+            .iter()
             .filter(|r| r.province_code == p)
+            .cloned()
             .collect(),
-        None => national,
+        None => national.to_vec(),
     };
     Ok(TrackingReport {
         province_totals: TrackingTotals::of(&rows),
@@ -126,18 +127,30 @@ const STAGES: [&str; 6] = [
     "completed",
 ];
 
-/// Every organisation's row, ordered by province and code.
-fn rows(frames: &YearFrames, province: Option<&str>) -> PolarsResult<Vec<TrackingRow>> {
+/// Every organisation's row, ordered by province and code: each province's
+/// rows computed once per part (a patch recomputes the provinces it
+/// touched), put together once per frames.
+fn national_rows(frames: &YearFrames) -> PolarsResult<std::sync::Arc<Vec<TrackingRow>>> {
+    Memo::get(&frames.memo.tracking, || {
+        let mut all = Vec::with_capacity(frames.province_of.len());
+        // Parts are keyed by province code, so in the report's order.
+        for part in frames.parts.values() {
+            let rows = Memo::get(&part.memo.tracking, || rows(part))?;
+            all.extend(rows.iter().cloned());
+        }
+        Ok(all)
+    })
+}
+
+/// The rows of a part's organisations, ordered by province and code.
+fn rows(frames: &Part) -> PolarsResult<Vec<TrackingRow>> {
     let per_org = frames
         .facts
         .clone()
         .lazy()
         .group_by([col("organisation_id")])
         .agg(stage_sums());
-    let mut orgs = frames.organisations.clone().lazy();
-    if let Some(p) = province {
-        orgs = orgs.filter(col("province_code").eq(lit(p.to_string())));
-    }
+    let orgs = frames.organisations.clone().lazy();
     let zeros: Vec<Expr> = STAGES
         .iter()
         .map(|s| col(*s).fill_null(lit(0i64)))
@@ -152,7 +165,7 @@ fn rows(frames: &YearFrames, province: Option<&str>) -> PolarsResult<Vec<Trackin
 }
 
 /// Original plan projects per organisation and plan year.
-fn plan_projects(frames: &YearFrames) -> std::collections::HashMap<i64, BTreeMap<i32, i64>> {
+fn plan_projects(frames: &Part) -> std::collections::HashMap<i64, BTreeMap<i32, i64>> {
     let mut out: std::collections::HashMap<i64, BTreeMap<i32, i64>> = Default::default();
     let df = &frames.plan_counts;
     let (Ok(org), Ok(year), Ok(n)) = (

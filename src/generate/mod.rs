@@ -273,7 +273,7 @@ fn produce(
     }
 }
 
-/// With the triggers off, the identities, the data version and the audit log
+/// With the triggers off, the identities, the change log and the audit log
 /// are written here.
 async fn finish(tx: &mut PgConnection, opts: Options) -> Result<(), sqlx::Error> {
     crate::db::query("SET LOCAL session_replication_role = origin")
@@ -286,9 +286,12 @@ async fn finish(tx: &mut PgConnection, opts: Options) -> Result<(), sqlx::Error>
         opts.years,
     )
     .await?;
-    crate::db::query("UPDATE data_version SET version = version + 1")
-        .execute(&mut *tx)
-        .await?;
+    // A change to everything: servers read the generated data whole.
+    crate::db::query(
+        "INSERT INTO data_changes (organisation_id, source) VALUES (NULL, 'generate')",
+    )
+    .execute(&mut *tx)
+    .await?;
     crate::db::query(
         "INSERT INTO audit_log (actor, table_name, row_key, action, after) \
          VALUES ('generator', 'generate', 'all', 'insert', $1)",

@@ -39,6 +39,17 @@ impl TestDb {
     }
 
     /// A database with the hierarchy and the demo loaded.
+    /// A database of random organisations, plans, approvals, e-LAAS figures
+    /// and reports (tests/sql/generate_random.sql, seeded: the same each run).
+    pub async fn random() -> TestDb {
+        let db = TestDb::empty().await;
+        sqlx::raw_sql(include_str!("../sql/generate_random.sql"))
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        db
+    }
+
     pub async fn demo() -> TestDb {
         TestDb::new(Seed::Demo).await
     }

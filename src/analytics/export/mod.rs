@@ -638,6 +638,9 @@ pub async fn write_paged<W: Write + Send + 'static>(
     page_organisations: usize,
 ) -> AppResult<usize> {
     let shared = Shared(Arc::new(std::sync::Mutex::new(out)));
+    if dataset == Dataset::Facts && filter.organisation_code.is_none() {
+        return write_facts_by_province(analytics, filter, format, shared).await;
+    }
     if dataset != Dataset::ElaasHistory {
         let mut df = frame(analytics, dataset, filter).await?;
         let mut out = shared;
@@ -671,6 +674,64 @@ pub async fn write_paged<W: Write + Send + 'static>(
             .await?;
     }
     let mut out = shared;
+    analytics
+        .run(move || {
+            writer.finish()?;
+            drop(writer);
+            out.flush()?;
+            Ok(rows)
+        })
+        .await
+}
+
+/// The facts export a province at a time (a national file is about a
+/// million rows with their labels: built whole, it held several hundred MB).
+async fn write_facts_by_province<W: Write + Send + 'static>(
+    analytics: &Analytics,
+    filter: &ExportFilter,
+    format: Format,
+    sink: Shared<W>,
+) -> AppResult<usize> {
+    let frames = analytics.frames(filter.fiscal_year).await?;
+    let provinces: Vec<String> = match &filter.province_code {
+        Some(p) => vec![p.clone()],
+        None => frames.provinces().map(str::to_string).collect(),
+    };
+    let mut writer: Option<Batched<Shared<W>>> = None;
+    let mut rows = 0;
+    for province in provinces {
+        let page = ExportFilter {
+            province_code: Some(province),
+            ..filter.clone()
+        };
+        let labels = fact_labels(analytics, &page).await?;
+        let (frames, out) = (frames.clone(), sink.clone());
+        let (done, n) = analytics
+            .run(move || {
+                let df = facts(&frames, &labels, &page)?;
+                let mut w = match writer {
+                    Some(w) => w,
+                    None => Batched::new(format, df.schema().as_ref(), out)?,
+                };
+                w.write(&df)?;
+                Ok((w, df.height()))
+            })
+            .await?;
+        writer = Some(done);
+        rows += n;
+    }
+    let mut out = sink;
+    let Some(mut writer) = writer else {
+        // No province at all: the empty file, with its header.
+        let mut df = frame(analytics, Dataset::Facts, filter).await?;
+        return analytics
+            .run(move || {
+                write(&mut df, format, &mut out)?;
+                out.flush()?;
+                Ok(0)
+            })
+            .await;
+    };
     analytics
         .run(move || {
             writer.finish()?;
