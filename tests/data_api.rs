@@ -366,6 +366,26 @@ async fn get_answers_and_exports_are_revalidated_by_the_data_version() {
     assert_eq!(r.status(), 304);
     assert_eq!(r.headers()["etag"].to_str().unwrap(), etag);
     assert!(r.bytes().await.unwrap().is_empty());
+    // Each encoding is its own representation, with its own strong tag;
+    // its 304 has no body to encode.
+    let gzip = client
+        .get(&url)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzip.headers()["content-encoding"], "gzip");
+    let gzip_tag = gzip.headers()["etag"].to_str().unwrap().to_string();
+    assert_ne!(gzip_tag, etag);
+    let again = client
+        .get(&url)
+        .header("accept-encoding", "gzip")
+        .header("if-none-match", &gzip_tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert!(again.headers().get("content-encoding").is_none());
     // Signed in: another scope, another tag, private.
     let token = db.token("evaluator.71").await;
     let (mine, cache) = tagged(&client, &url, Some(&token)).await;
