@@ -318,7 +318,7 @@ async fn answers_and_csv_exports_are_compressed_as_asked() {
 /// GETs `url` until the answer carries an ETag (the listener has heard the
 /// data version); the answer's ETag and Cache-Control.
 async fn tagged(client: &reqwest::Client, url: &str, token: Option<&str>) -> (String, String) {
-    for _ in 0..100 {
+    for _ in 0..300 {
         let mut request = client.get(url);
         if let Some(t) = token {
             request = request.bearer_auth(t);
@@ -403,7 +403,7 @@ async fn get_answers_and_exports_are_revalidated_by_the_data_version() {
         .await
         .unwrap();
     let mut moved = false;
-    for _ in 0..100 {
+    for _ in 0..300 {
         if revalidate(&client, &url, &etag, None).await == 200 {
             moved = true;
             break;
