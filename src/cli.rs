@@ -37,6 +37,10 @@ struct ServeArgs {
     /// Requests per minute per caller (token, or client address); 0: no limit.
     #[arg(long, env = "TIDTAM_RATE_LIMIT", default_value_t = http::DEFAULT_RATE_PER_MINUTE)]
     rate_limit: u32,
+    /// How many server processes share the rate limit (behind one load
+    /// balancer): each allows its share, TIDTAM_RATE_LIMIT / N.
+    #[arg(long, env = "TIDTAM_RATE_PROCESSES", default_value_t = 1)]
+    rate_processes: u32,
     /// Seconds a GraphQL request may run.
     #[arg(long, env = "TIDTAM_REQUEST_TIMEOUT", default_value_t = 30)]
     request_timeout: u64,
@@ -79,6 +83,26 @@ struct ServeArgs {
     /// request in flight; 0: no cap.
     #[arg(long, env = "TIDTAM_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = http::connections::DEFAULT_MAX_IDLE_PER_ADDRESS)]
     max_connections_per_address: usize,
+    /// Origins whose pages may call the API (CORS), comma-separated, such as
+    /// https://dash.example.go.th; `*` alone: any origin, anonymous reads
+    /// only (no Authorization header). None by default (docs/bi.md).
+    #[arg(long, env = "TIDTAM_CORS_ORIGINS", value_delimiter = ',')]
+    cors_origins: Vec<String>,
+    /// Most documents kept by automatic persisted queries (the least
+    /// recently used are evicted; queries/ and pinned ones never are).
+    #[arg(long, env = "TIDTAM_PERSISTED_MAX_DOCUMENTS", default_value_t = http::persisted::DEFAULT_MAX_DOCUMENTS)]
+    persisted_max_documents: i64,
+    /// Most bytes of documents kept by automatic persisted queries.
+    #[arg(long, env = "TIDTAM_PERSISTED_MAX_BYTES", default_value_t = http::persisted::DEFAULT_MAX_BYTES)]
+    persisted_max_bytes: i64,
+    /// A folder of .graphql documents to pin as persisted queries at start:
+    /// run by their SHA-256, never evicted (the documents of queries/ are
+    /// in the binary and always are).
+    #[arg(long, env = "TIDTAM_PIN_QUERIES")]
+    pin_queries: Option<PathBuf>,
+    /// Most operations in one batch (a JSON array POSTed to /graphql).
+    #[arg(long, env = "TIDTAM_MAX_BATCH", default_value_t = http::DEFAULT_MAX_BATCH)]
+    max_batch: usize,
     /// Folder where the analytics frames are saved, so that a restart
     /// restores them in seconds (docs/live-analytics.md); "" saves none.
     /// Default: $XDG_CACHE_HOME/tidtam/frames, else ~/.cache/tidtam/frames.
@@ -685,18 +709,50 @@ async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
     analytics.warm(&crate::analytics::newest_years(&pool).await);
     let schema = graphql::build_schema_with(Some(pool.clone()), Some(analytics));
     let mut state = http::AppState::new(schema, pool.clone());
-    let persisted = http::persisted::Persisted::new(args.persisted_only);
+    let persisted =
+        http::persisted::Persisted::new(args.persisted_only).with_cap(http::persisted::Cap {
+            documents: args.persisted_max_documents.max(1),
+            bytes: args.persisted_max_bytes.max(1),
+        });
     if !replicas.is_empty() {
         persisted.read_from(replicas.clone());
     }
     state.replicas = (!replicas.is_empty()).then_some(replicas);
     state.limits = std::sync::Arc::new(http::ServerLimits {
-        rate: crate::auth::rate::RateLimits::new(args.rate_limit),
+        rate: crate::auth::rate::RateLimits::new(crate::auth::rate::per_process(
+            args.rate_limit,
+            args.rate_processes,
+        )),
         request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
         statement_timeout: std::time::Duration::from_secs(args.statement_timeout.max(1)),
         max_json_body: args.max_json_body,
         body_read_timeout: std::time::Duration::from_secs(args.body_read_timeout.max(1)),
+        max_batch: args.max_batch.max(1),
     });
+    if let Some(folder) = &args.pin_queries {
+        let mut metrics = crate::ops::metrics::Metrics::default();
+        let mut pinned = 0;
+        for entry in
+            std::fs::read_dir(folder).with_context(|| format!("reading {}", folder.display()))?
+        {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "graphql") {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                http::persisted::pin(&direct, &text)
+                    .await
+                    .with_context(|| format!("pinning {}", path.display()))?;
+                // Its operations are labelled by name on /metrics.
+                metrics.know(&text);
+                pinned += 1;
+            }
+        }
+        state.metrics = std::sync::Arc::new(metrics);
+        tracing::info!(pinned, "persisted queries pinned");
+    }
+    state.cors = std::sync::Arc::new(
+        http::cors::Cors::parse(&args.cors_origins).map_err(anyhow::Error::msg)?,
+    );
     state.persisted = std::sync::Arc::new(persisted);
     let draining = state.draining.clone();
     let app = http::router(state);

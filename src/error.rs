@@ -9,7 +9,7 @@ use async_graphql::ErrorExtensions;
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// Input that breaks a rule; names the field and says why, in Thai and English.
-    #[error("{field}: {message_en}")]
+    #[error("{field}: {message_en} / {message_th}")]
     Validation {
         field: String,
         code: &'static str,
@@ -17,13 +17,13 @@ pub enum AppError {
         message_en: String,
     },
     /// Several fields are wrong at once; each names itself.
-    #[error("{}", .0.iter().map(|e| format!("{}: {}", e.field, e.message_en)).collect::<Vec<_>>().join("; "))]
+    #[error("{}", .0.iter().map(|e| format!("{}: {} / {}", e.field, e.message_en, e.message_th)).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
     /// The thing asked for does not exist.
-    #[error("not found: {0}")]
+    #[error("not found: {0} / ไม่พบข้อมูล: {0}")]
     NotFound(String),
     /// A stale update: the record changed since the caller read it.
-    #[error("{0} was changed by someone else; reload it and try again")]
+    #[error("{0} was changed by someone else; reload it and try again / {0} ถูกแก้ไขโดยผู้อื่นแล้ว โปรดโหลดใหม่แล้วลองอีกครั้ง")]
     VersionConflict(String),
     /// No account, or a token that is unknown, expired or revoked.
     #[error("{0}")]
@@ -43,7 +43,7 @@ pub enum AppError {
     SignInThrottled(u64),
     /// An e-LAAS item already linked to another budget approval (an item
     /// belongs to at most one): names that approval.
-    #[error("{field}: the e-LAAS item is already linked to budget approval {approval_id} ({approval_name})")]
+    #[error("{field}: the e-LAAS item is already linked to budget approval {approval_id} ({approval_name}) / รายการ e-LAAS นี้เชื่อมกับการอนุมัติงบประมาณ {approval_id} ({approval_name}) แล้ว")]
     AlreadyLinked {
         field: String,
         /// The global id of the approval that holds the item.
@@ -70,6 +70,12 @@ pub struct FieldError {
     pub message_th: String,
     pub message_en: String,
 }
+
+// The one rule for Thai text in errors: `message` always carries both,
+// English then Thai (`English / ไทย`), so that any client shows something
+// a person reads; an error that names a field (validation, a duplicate, an
+// e-LAAS item already linked) also carries the Thai alone in
+// `extensions.messageTh`, for a form to show beside that field.
 
 /// Stable codes found in `extensions.code`.
 pub mod codes {
@@ -201,7 +207,10 @@ impl ErrorExtensions for AppError {
             (AppError::Database(_), codes::DATABASE_UNAVAILABLE) => {
                 "the database is unavailable for a moment; nothing was saved, try again / ฐานข้อมูลไม่พร้อมชั่วคราว ยังไม่มีการบันทึก โปรดลองใหม่".to_string()
             }
-            (AppError::Database(e), codes::DUPLICATE) => duplicate_of(e).2.to_string(),
+            (AppError::Database(e), codes::DUPLICATE) => {
+                let (_, th, en) = duplicate_of(e);
+                format!("{en} / {th}")
+            }
             (AppError::Database(_), codes::TIMEOUT) => {
                 "the query took too long and was stopped / คำสั่งใช้เวลานานเกินกำหนดจึงถูกยกเลิก"
                     .to_string()

@@ -78,3 +78,62 @@ async fn the_dashboard_and_graphiql_work_in_a_browser_with_no_internet() {
     );
     assert!(text.contains("browser test: all passed"), "{text}");
 }
+
+/// A dashboard on another origin (TIDTAM_CORS_ORIGINS): in a real browser,
+/// a page of the allowed origin (127.0.0.2) reads `/graphql` with a token,
+/// an export and `/graphql/ws`; a page of another (127.0.0.3) is refused
+/// all three, by the browser (CORS) and by the server (the socket's Origin).
+#[tokio::test]
+async fn a_dashboard_on_an_allowed_origin_works_and_another_is_refused() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let ready = dir.join("node_modules/puppeteer-core").exists() && Path::new(&chromium).exists();
+    if !ready {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run the browser test: install chromium and run `npm ci --prefix tests/browser`"
+        );
+        eprintln!("skipped: needs {chromium} and `npm ci --prefix tests/browser`");
+        return;
+    }
+    /// A blank dashboard page on `ip`; its origin.
+    async fn page_on(ip: &str) -> String {
+        let app = axum::Router::new().route(
+            "/",
+            axum::routing::get(|| async {
+                axum::response::Html("<!doctype html><title>dashboard</title>")
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind(format!("{ip}:0"))
+            .await
+            .expect("a loopback port");
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        origin
+    }
+    let allowed = page_on("127.0.0.2").await;
+    let refused = page_on("127.0.0.3").await;
+    let db = TestDb::demo().await;
+    let schema = tidtam::graphql::build_schema(Some(db.pool.clone()));
+    let mut state = tidtam::http::AppState::new(schema, db.pool.clone());
+    state.cors = std::sync::Arc::new(
+        tidtam::http::cors::Cors::parse(std::slice::from_ref(&allowed)).unwrap(),
+    );
+    let api = db.serve_with(state).await;
+    let output = tokio::process::Command::new("node")
+        .arg(dir.join("cors.mjs"))
+        .args([&api, &allowed, &refused])
+        .arg(db.token("officer.hadyai").await)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    println!("{text}");
+    assert!(
+        output.status.success(),
+        "cors browser test:\n{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(text.contains("cors test: all passed"), "{text}");
+}

@@ -422,14 +422,14 @@ async fn every_limit_names_itself_at_any_depth_and_fragment_shape() {
 async fn a_batch_and_every_other_refusal_carry_a_code() {
     let db = TestDb::empty().await;
     let base = db.serve().await;
-    let (status, body) = post_text(
-        &base,
-        json!([{"query": "{ __typename }"}, {"query": "{ __typename }"}]).to_string(),
-    )
-    .await;
+    // A batch over the cap (10 operations by default).
+    let eleven: Vec<_> = (0..11)
+        .map(|_| json!({"query": "{ __typename }"}))
+        .collect();
+    let (status, body) = post_text(&base, json!(eleven).to_string()).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(
-        body["errors"][0]["extensions"]["code"], "BATCH_NOT_SUPPORTED",
+        body["errors"][0]["extensions"]["code"], "BATCH_TOO_LARGE",
         "{body}"
     );
     let message = body["errors"][0]["message"].as_str().unwrap_or("");

@@ -1,6 +1,8 @@
 //! Per-caller rate limits: each token (or, without one, each client address)
-//! gets a steady rate with a burst. In memory per server process; with
-//! several processes each enforces its own share (docs/access.md).
+//! gets a steady rate with a burst. In memory per server process: with N
+//! processes behind a load balancer, `TIDTAM_RATE_PROCESSES=N` gives each
+//! process a share of the rate ([`per_process`]), so that together they
+//! allow what one would (docs/access.md).
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -40,8 +42,26 @@ impl RateLimits {
     }
 }
 
+/// One process's share of `per_minute` when `processes` serve together
+/// (rounded up; 0 stays 0, no limit).
+pub fn per_process(per_minute: u32, processes: u32) -> u32 {
+    if per_minute == 0 {
+        return 0;
+    }
+    per_minute.div_ceil(processes.max(1))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn each_process_takes_its_share() {
+        assert_eq!(super::per_process(1200, 1), 1200);
+        assert_eq!(super::per_process(1200, 3), 400);
+        assert_eq!(super::per_process(10, 4), 3);
+        assert_eq!(super::per_process(0, 4), 0);
+        assert_eq!(super::per_process(5, 0), 5);
+    }
+
     #[test]
     fn a_caller_over_its_burst_waits_and_others_do_not() {
         let limits = super::RateLimits::new(60);

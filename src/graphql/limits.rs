@@ -123,9 +123,55 @@ impl Extension for LimitsExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx)
+        let result = next
+            .run(ctx)
             .await
-            .map_err(|errors| errors.into_iter().map(with_code).collect())
+            .map_err(|errors| errors.into_iter().map(with_code).collect::<Vec<_>>())?;
+        if let Some(budget) = ctx.data_opt::<Arc<BatchBudget>>() {
+            budget.spend(result.complexity).map_err(|e| vec![e])?;
+        }
+        // A document sent with its hash (automatic persisted queries) is
+        // stored only now that it parsed and validated. Should storing
+        // fail, the operation still runs; the client sends the document
+        // again when its hash is not found.
+        if let Some(registration) = ctx.data_opt::<crate::http::persisted::Registration>() {
+            if let Err(e) = registration.store().await {
+                tracing::warn!(error = %e, "storing a persisted query failed");
+            }
+        }
+        Ok(result)
+    }
+}
+
+/// The complexity a batch's operations share: together they may cost what
+/// one request may ([`super::MAX_COMPLEXITY`]); an operation that would pass
+/// it is refused with `QUERY_TOO_COMPLEX`, as one request over it is.
+pub struct BatchBudget(std::sync::atomic::AtomicUsize);
+
+impl Default for BatchBudget {
+    fn default() -> Self {
+        BatchBudget(std::sync::atomic::AtomicUsize::new(super::MAX_COMPLEXITY))
+    }
+}
+
+impl BatchBudget {
+    /// Takes `complexity` from what is left, or refuses it (leaving the rest).
+    fn spend(&self, complexity: usize) -> ServerResult<()> {
+        use std::sync::atomic::Ordering;
+        self.0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(complexity)
+            })
+            .map(|_| ())
+            .map_err(|left| {
+                depth::coded(
+                    depth::QUERY_TOO_COMPLEX,
+                    format!(
+                        "คำสั่งในชุดรวมกันซับซ้อนเกิน {0} / the batch's operations together pass the complexity limit of {0} (this one costs {complexity}, {left} is left)",
+                        super::MAX_COMPLEXITY
+                    ),
+                )
+            })
     }
 }
 

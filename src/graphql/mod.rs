@@ -5,6 +5,7 @@
 pub mod depth;
 pub mod limits;
 pub mod node;
+pub mod order;
 
 use crate::analytics::{Analytics, AnalyticsMutation, AnalyticsQuery, AnalyticsSubscription};
 use crate::audit::HistoryLoader;
@@ -98,7 +99,8 @@ pub fn build_schema_with(
     .limit_directives(20)
     .extension(limits::Limits)
     .extension(Gate)
-    .extension(crate::arguments::ReadArguments);
+    .extension(crate::arguments::ReadArguments)
+    .extension(order::SelectionOrder);
     if let Some(pool) = pool {
         builder = builder.data(AccountsPool(pool));
     }

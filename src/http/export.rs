@@ -10,7 +10,7 @@ use crate::auth::Access;
 use crate::budget::filter::ApprovalFilter;
 use crate::error::AppError;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
@@ -97,6 +97,7 @@ pub async fn export(
     Path(file): Path<String>,
     Query(raw): Query<HashMap<String, String>>,
     peer: super::graphql_http::Peer,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let ip = peer.map(|axum::Extension(axum::extract::ConnectInfo(addr))| addr.ip());
@@ -104,27 +105,68 @@ pub async fn export(
         Ok(p) => p,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
+    // What the file is made of, besides the data and the caller's scope.
+    let request = format!("{file}?{}", query.unwrap_or_default());
     if let Some(format) = file.strip_prefix("emenscr.") {
-        return handover(&state, format, params, &headers, ip).await;
+        return handover(&state, format, params, &headers, ip, &request).await;
     }
-    match prepare(&state, &file, params, &headers, ip).await {
-        Ok((analytics, dataset, format, filter)) => {
-            let version = analytics.version().await.ok();
-            let name = export::file_name(
-                dataset.name(),
-                filter.fiscal_year,
-                filter.province_code.as_deref(),
-                filter.organisation_code.as_deref(),
-                version,
-                format.extension(),
-            );
-            stream(analytics, dataset, format, filter, &name)
+    let (analytics, dataset, format, filter, access) =
+        match prepare(&state, &file, params, &headers, ip).await {
+            Ok(prepared) => prepared,
+            Err((status, e)) => return error(status, e),
+        };
+    let etag = revalidate(&state, &access, &request, &headers);
+    if let Some(tag) = etag.as_deref() {
+        if super::caching::matches(&headers, tag) {
+            return super::caching::not_modified(tag, super::caching::control_for(&access));
         }
-        Err((status, e)) => error(status, e),
     }
+    let fiscal_year = filter.fiscal_year.unwrap_or_default();
+    // The approvals the rest of the filter keeps, read in the caller's scope
+    // as `disbursement(filter: …)` reads them.
+    let begin = crate::auth::session::begin_statement(&access, state.limits.statement_timeout);
+    let db = crate::db::Db::new(state.pool.clone(), begin);
+    let approval_ids = match export::approval_ids(&db, fiscal_year, &filter).await {
+        Ok(ids) => ids,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e),
+    };
+    let filter = ExportFilter {
+        fiscal_year,
+        province_code: filter.province_code,
+        organisation_code: filter.organisation_code,
+        approval_ids,
+    };
+    let version = analytics.version().await.ok();
+    let name = export::file_name(
+        dataset.name(),
+        filter.fiscal_year,
+        filter.province_code.as_deref(),
+        filter.organisation_code.as_deref(),
+        version,
+        format.extension(),
+    );
+    let mut response = stream(analytics, dataset, format, filter, &name);
+    super::caching::tag(
+        &mut response,
+        etag.as_deref(),
+        super::caching::control_for(&access),
+    );
+    response
 }
 
-type Prepared = (Arc<Analytics>, Dataset, Format, ExportFilter);
+/// The ETag of an export (src/http/caching.rs), when the data version is known.
+fn revalidate(
+    state: &AppState,
+    access: &Access,
+    request: &str,
+    headers: &HeaderMap,
+) -> Option<String> {
+    let version = super::caching::version(state)?;
+    let coding = super::caching::accept_encoding(headers);
+    Some(super::caching::etag(version, access, &[request, coding]))
+}
+
+type Prepared = (Arc<Analytics>, Dataset, Format, ApprovalFilter, Access);
 
 async fn prepare(
     state: &AppState,
@@ -163,24 +205,9 @@ async fn prepare(
         .data::<Arc<Analytics>>()
         .cloned()
         .ok_or_else(|| (StatusCode::SERVICE_UNAVAILABLE, AppError::Timeout))?;
-    // The approvals the rest of the filter keeps, read in the caller's scope
-    // as `disbursement(filter: …)` reads them.
-    let begin = crate::auth::session::begin_statement(&access, state.limits.statement_timeout);
-    let db = crate::db::Db::new(state.pool.clone(), begin);
-    let approval_ids = export::approval_ids(&db, fiscal_year, &filter)
-        .await
-        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e))?;
-    Ok((
-        analytics,
-        dataset,
-        format,
-        ExportFilter {
-            fiscal_year,
-            province_code: filter.province_code,
-            organisation_code: filter.organisation_code,
-            approval_ids,
-        },
-    ))
+    let mut filter = filter;
+    filter.fiscal_year = Some(fiscal_year);
+    Ok((analytics, dataset, format, filter, access))
 }
 
 /// What every export asks first: the fiscal year (required), the caller
@@ -243,6 +270,7 @@ async fn handover(
     params: ExportParams,
     headers: &HeaderMap,
     ip: Option<IpAddr>,
+    request: &str,
 ) -> Response {
     let filter = params.filter;
     if export::narrows_beyond_place(&filter) {
@@ -269,6 +297,13 @@ async fn handover(
         Ok(admitted) => admitted,
         Err((status, e)) => return error(status, e),
     };
+    let etag = revalidate(state, &access, request, headers);
+    let control = super::caching::control_for(&access);
+    if let Some(tag) = etag.as_deref() {
+        if super::caching::matches(headers, tag) {
+            return super::caching::not_modified(tag, control);
+        }
+    }
     let begin = crate::auth::session::begin_statement(&access, state.limits.statement_timeout);
     let db = crate::db::Db::new(state.pool.clone(), begin);
     let records = match crate::reports::handover::records(
@@ -295,32 +330,41 @@ async fn handover(
         format,
     );
     let disposition = format!("attachment; filename=\"{name}\"");
+    let tagged = |mut response: Response| {
+        super::caching::tag(&mut response, etag.as_deref(), control);
+        response
+    };
     if format == "json" {
         let body = serde_json::Value::Array(records).to_string();
-        return (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    "application/json; charset=utf-8".to_string(),
-                ),
-                (header::CONTENT_DISPOSITION, disposition),
-            ],
-            body,
-        )
-            .into_response();
+        return tagged(
+            (
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "application/json; charset=utf-8".to_string(),
+                    ),
+                    (header::CONTENT_DISPOSITION, disposition),
+                ],
+                body,
+            )
+                .into_response(),
+        );
     }
     match tokio::task::spawn_blocking(move || crate::reports::handover::workbook(&records)).await {
-        Ok(Ok(bytes)) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-                ),
-                (header::CONTENT_DISPOSITION, disposition),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok(Ok(bytes)) => tagged(
+            (
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                            .to_string(),
+                    ),
+                    (header::CONTENT_DISPOSITION, disposition),
+                ],
+                bytes,
+            )
+                .into_response(),
+        ),
         other => {
             tracing::error!(?other, "writing the hand-over workbook failed");
             error(
@@ -364,9 +408,11 @@ fn stream(
             let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
         }
     });
-    let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
-    }));
+    // Fused: the compression layer may poll once more after the end.
+    let body = Body::from_stream(futures_util::StreamExt::fuse(futures_util::stream::unfold(
+        rx,
+        |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) },
+    )));
     let mut response = Response::new(body);
     let headers = response.headers_mut();
     headers.insert(

@@ -28,6 +28,7 @@ use axum::response::{IntoResponse, Response as HttpResponse};
 use axum::Extension;
 use serde::Deserialize;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -88,8 +89,9 @@ struct Body {
 
 /// The code of a request that is not a well-formed GraphQL-over-HTTP request.
 pub const BAD_REQUEST: &str = "BAD_REQUEST";
-/// The code of a JSON array body (a batch, as Apollo's `BatchHttpLink` sends).
-pub const BATCH_NOT_SUPPORTED: &str = "BATCH_NOT_SUPPORTED";
+/// The code of a batch (a JSON array body, as Apollo's `BatchHttpLink`
+/// sends) with more operations than `TIDTAM_MAX_BATCH`.
+pub const BATCH_TOO_LARGE: &str = "BATCH_TOO_LARGE";
 
 /// A request the server refuses before running it, with its code.
 fn request_error(media: Media, status_json: StatusCode, code: &str, message: &str) -> HttpResponse {
@@ -102,7 +104,7 @@ fn request_error(media: Media, status_json: StatusCode, code: &str, message: &st
 /// Tidtam sends can be read the same way.
 pub(super) fn plain_refusal(status: StatusCode, code: &str, message: &str) -> HttpResponse {
     let body = errors_only(&[crate::graphql::depth::coded(code, message.to_string())]);
-    let mut response = (status, body.to_string()).into_response();
+    let mut response = (status, body).into_response();
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, Media::Json.content_type());
@@ -117,13 +119,18 @@ fn not_acceptable() -> HttpResponse {
     )
 }
 
-fn errors_only(errors: &[ServerError]) -> serde_json::Value {
-    serde_json::json!({ "errors": errors })
+/// `{"errors": [...]}`, each error's keys in async-graphql's order.
+fn errors_only(errors: &[ServerError]) -> String {
+    #[derive(serde::Serialize)]
+    struct ErrorsOnly<'a> {
+        errors: &'a [ServerError],
+    }
+    serde_json::to_string(&ErrorsOnly { errors }).unwrap_or_else(|_| r#"{"errors":[]}"#.to_string())
 }
 
 fn respond(
     media: Media,
-    body: serde_json::Value,
+    body: String,
     request_error: bool,
     status_json: StatusCode,
     cache: Option<String>,
@@ -133,7 +140,7 @@ fn respond(
         (Media::Json, true) => status_json,
         _ => StatusCode::OK,
     };
-    let mut response = (status, body.to_string()).into_response();
+    let mut response = (status, body).into_response();
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, media.content_type());
@@ -143,22 +150,52 @@ fn respond(
     response
 }
 
-/// Reads a POST body: one JSON object. A JSON array (a batch) is refused as
-/// such, and JSON nested past serde_json's recursion limit (128) as a value
-/// too deep, each with its code; anything else that is not JSON is not JSON.
-fn parse_body(body: &[u8]) -> Result<Body, (&'static str, &'static str)> {
+/// A POST body: one operation, or a batch of them.
+enum Posted {
+    One(Body),
+    /// A JSON array of operations (Apollo's `BatchHttpLink`), answered by an
+    /// array in the same order.
+    Batch(Vec<Body>),
+}
+
+/// Reads a POST body: one JSON object, or an array of at most `max_batch`
+/// of them. JSON nested past serde_json's recursion limit (128) is refused
+/// as a value too deep, a batch over the cap as `BATCH_TOO_LARGE`, each with
+/// its code; anything else that is not JSON is not JSON.
+fn parse_body(body: &[u8], max_batch: usize) -> Result<Posted, (&'static str, String)> {
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'[') {
-        return Err((
-            BATCH_NOT_SUPPORTED,
-            "a JSON array (a batch of operations) is not accepted: send one operation per request / ไม่รับคำขอแบบชุด (JSON array) ส่งทีละคำสั่ง",
-        ));
+        let batch: Vec<Body> = serde_json::from_slice(body).map_err(|e| {
+            let (code, why) = json_refusal(
+                &e,
+                "a batch is a JSON array of objects, each with a `query` / คำขอแบบชุดต้องเป็น JSON array ของออบเจ็กต์ที่มี query",
+            );
+            (code, why.to_string())
+        })?;
+        if batch.is_empty() {
+            return Err((
+                BAD_REQUEST,
+                "the batch is empty / คำขอแบบชุดไม่มีคำสั่ง".to_string(),
+            ));
+        }
+        if batch.len() > max_batch {
+            return Err((
+                BATCH_TOO_LARGE,
+                format!(
+                    "a batch may hold at most {max_batch} operations; this one has {} / คำขอแบบชุดมีได้ไม่เกิน {max_batch} คำสั่ง (ส่งมา {} คำสั่ง)",
+                    batch.len(),
+                    batch.len()
+                ),
+            ));
+        }
+        return Ok(Posted::Batch(batch));
     }
-    serde_json::from_slice(body).map_err(|e| {
-        json_refusal(
+    serde_json::from_slice(body).map(Posted::One).map_err(|e| {
+        let (code, why) = json_refusal(
             &e,
             "the body is not a JSON object with a `query` / เนื้อหาคำขอไม่ใช่ออบเจ็กต์ JSON ที่มี query",
-        )
+        );
+        (code, why.to_string())
     })
 }
 
@@ -191,14 +228,14 @@ fn build(body: Body) -> Result<Request, &'static str> {
     match body.operation_name {
         None | Some(serde_json::Value::Null) => {}
         Some(serde_json::Value::String(name)) => request = request.operation_name(name),
-        Some(_) => return Err("`operationName` must be a string"),
+        Some(_) => return Err("`operationName` must be a string / operationName ต้องเป็นข้อความ"),
     }
     match body.variables {
         None | Some(serde_json::Value::Null) => {}
         Some(v @ serde_json::Value::Object(_)) => {
             request = request.variables(async_graphql::Variables::from_json(v))
         }
-        Some(_) => return Err("`variables` must be an object"),
+        Some(_) => return Err("`variables` must be an object / variables ต้องเป็นออบเจ็กต์"),
     }
     match body.extensions {
         None | Some(serde_json::Value::Null) => {}
@@ -209,7 +246,7 @@ fn build(body: Body) -> Result<Request, &'static str> {
                 }
             }
         }
-        Some(_) => return Err("`extensions` must be an object"),
+        Some(_) => return Err("`extensions` must be an object / extensions ต้องเป็นออบเจ็กต์"),
     }
     Ok(request)
 }
@@ -315,30 +352,189 @@ pub(super) fn refusal(media: Media, status: StatusCode, error: AppError) -> Http
     response
 }
 
+/// One request (GET, or POST of one operation): admitted, revalidated (a
+/// GET whose `If-None-Match` still holds is `304` and runs nothing), run.
+/// `get` is the URL's query string of a GET.
 async fn execute(
     state: &AppState,
     caller: Caller,
     media: Media,
     request: Request,
-    get: bool,
+    get: Option<String>,
 ) -> HttpResponse {
     let started = std::time::Instant::now();
-    let mut request = request;
     // Who calls and whether it is within its rate come first: the
-    // persisted-query lookup below may store a document, and a caller over
-    // its rate must not get that far.
-    let admitted = admit(state, &caller, media).await;
+    // persisted-query lookup may store a document, and a caller over its
+    // rate must not get that far.
+    let access = match admit(state, &caller, media).await {
+        Ok(access) => access,
+        Err(refused) => {
+            let name = named(&request).and_then(|op| op.name);
+            finished(state, name.as_deref(), Outcome::Refused, &refused, started);
+            return refused;
+        }
+    };
+    // A GET's validator, from the version heard (no statement).
+    let etag = get.as_ref().and_then(|raw| {
+        let version = super::caching::version(state)?;
+        let media_name = format!("{media:?}");
+        let coding = super::caching::accept_encoding(&caller.headers);
+        Some(super::caching::etag(
+            version,
+            &access,
+            &[raw, &media_name, coding],
+        ))
+    });
+    if let Some(tag) = etag.as_deref() {
+        if super::caching::matches(&caller.headers, tag) {
+            let operation = named(&request);
+            let control = if operation.as_ref().is_some_and(|op| op.reference_only) {
+                // The hint the full answer had (reference data).
+                "public, max-age=3600"
+            } else {
+                super::caching::control_for(&access)
+            };
+            let response = super::caching::not_modified(tag, control);
+            let name = operation.and_then(|op| op.name);
+            finished(state, name.as_deref(), Outcome::Ok, &response, started);
+            return response;
+        }
+    }
+    let reply = operate(state, &caller, &access, media, request, get.is_some()).await;
+    if reply.mutation {
+        state.writes.wrote(state);
+    }
+    let mut response = match reply.refusal {
+        Some(refusal) => refusal,
+        None => respond(media, reply.body, reply.request_error, StatusCode::OK, None),
+    };
+    if get.is_some() && reply.clean {
+        let control = reply
+            .cache
+            .unwrap_or_else(|| super::caching::control_for(&access).to_string());
+        super::caching::tag(&mut response, etag.as_deref(), &control);
+    }
+    if reply.mutation {
+        mark_write(state, &mut response).await;
+    }
+    response
+}
+
+/// A batch: admitted once (one request against the rate limit), its
+/// operations run one after the other in the order sent (so mutations
+/// apply in order) against one complexity budget, the answers an array in
+/// the same order.
+async fn execute_batch(
+    state: &AppState,
+    caller: Caller,
+    media: Media,
+    requests: Vec<Request>,
+) -> HttpResponse {
+    let started = std::time::Instant::now();
+    let access = match admit(state, &caller, media).await {
+        Ok(access) => access,
+        Err(refused) => {
+            finished(state, None, Outcome::Refused, &refused, started);
+            return refused;
+        }
+    };
+    let budget = Arc::new(crate::graphql::limits::BatchBudget::default());
+    let mut answers = Vec::with_capacity(requests.len());
+    let mut wrote = false;
+    for request in requests {
+        let request = request.data(budget.clone());
+        let reply = operate(state, &caller, &access, media, request, false).await;
+        wrote |= reply.mutation;
+        answers.push(reply.body);
+    }
+    if wrote {
+        state.writes.wrote(state);
+    }
+    let body = format!("[{}]", answers.join(","));
+    let mut response = respond(media, body, false, StatusCode::OK, None);
+    if wrote {
+        mark_write(state, &mut response).await;
+    }
+    response
+}
+
+/// What one operation came to.
+struct Reply {
+    /// The answer (or the request error) as JSON text.
+    body: String,
+    /// Refused before it ran: no `data`.
+    request_error: bool,
+    /// A refusal with a status and headers of its own (timeout, a mutation
+    /// over GET); a batch sends its body alone.
+    refusal: Option<HttpResponse>,
+    /// The resolvers' hint of a GET of reference data.
+    cache: Option<String>,
+    /// A mutation ran (or was tried).
+    mutation: bool,
+    /// Answered without an error: a GET's answer may be cached.
+    clean: bool,
+}
+
+impl Reply {
+    fn refused(body: String) -> Self {
+        Reply {
+            body,
+            request_error: true,
+            refusal: None,
+            cache: None,
+            mutation: false,
+            clean: false,
+        }
+    }
+}
+
+/// The name and kind of the request's operation, if its text is not nested
+/// too deep to read.
+fn named(request: &Request) -> Option<Operation> {
+    nesting(request).ok().map(|_| operation_of(request))
+}
+
+/// Counts and logs a request that ended.
+fn finished(
+    state: &AppState,
+    operation: Option<&str>,
+    outcome: Outcome,
+    response: &HttpResponse,
+    started: std::time::Instant,
+) {
+    let took = started.elapsed();
+    state.metrics.observe(operation, outcome, took);
+    tracing::info!(
+        operation = operation.unwrap_or("anonymous"),
+        status = response.status().as_u16(),
+        outcome = ?outcome,
+        ms = took.as_secs_f64() * 1000.0,
+        "graphql"
+    );
+}
+
+/// Runs one admitted operation: its document (from a persisted hash), its
+/// nesting, GET's rule (queries only), then the schema.
+async fn operate(
+    state: &AppState,
+    caller: &Caller,
+    access: &Access,
+    media: Media,
+    mut request: Request,
+    get: bool,
+) -> Reply {
+    let started = std::time::Instant::now();
     // Nesting is checked on the text before anything parses it (the name of
     // the operation below, the schema), and before a document is stored by
     // its hash; again once a hash has given the document.
     let mut shape = nesting(&request);
-    let resolved = match (&admitted, &shape) {
-        (Ok(_), Ok(())) => {
+    let resolved = match &shape {
+        Ok(()) => {
             let resolved = state.persisted.resolve(&state.pool, &mut request).await;
             shape = nesting(&request);
             resolved
         }
-        _ => Ok(()),
+        Err(_) => Ok(()),
     };
     let Operation {
         name: operation,
@@ -357,27 +553,27 @@ async fn execute(
         operation = operation.as_deref().unwrap_or("anonymous"),
         otel.name = %format!("graphql {}", operation.as_deref().unwrap_or("anonymous")),
     );
-    let (response, outcome) = match (admitted, resolved) {
-        (Err(refused), _) => (refused, Outcome::Refused),
-        (_, Err(e)) => (persisted_refusal(media, e), Outcome::Refused),
-        (Ok(_), Ok(())) if shape.is_err() => {
-            let errors: Vec<ServerError> = shape.err().into_iter().collect();
-            let body = errors_only(&errors);
-            (
-                respond(media, body, true, StatusCode::OK, None),
-                Outcome::Refused,
-            )
-        }
+    let (reply, outcome) = match (resolved, shape) {
+        (Err(e), _) => (
+            Reply::refused(errors_only(&[e.server_error()])),
+            Outcome::Refused,
+        ),
+        (Ok(()), Err(e)) => (Reply::refused(errors_only(&[e])), Outcome::Refused),
         // GET runs queries only (also when the document came by its hash).
-        (Ok(_), Ok(())) if get && kind == Some(OperationType::Mutation) => {
-            (mutation_over_get(), Outcome::Refused)
+        (Ok(()), Ok(())) if get && kind == Some(OperationType::Mutation) => {
+            let mut reply = Reply::refused(errors_only(&[crate::graphql::depth::coded(
+                "METHOD_NOT_ALLOWED",
+                MUTATION_OVER_GET.to_string(),
+            )]));
+            reply.refusal = Some(mutation_over_get());
+            (reply, Outcome::Refused)
         }
-        (Ok(access), Ok(())) => {
+        (Ok(()), Ok(())) => {
             use tracing::Instrument;
             run(
                 state,
                 caller,
-                access,
+                access.clone(),
                 media,
                 request,
                 kind,
@@ -391,12 +587,11 @@ async fn execute(
     state.metrics.observe(operation.as_deref(), outcome, took);
     tracing::info!(
         operation = operation.as_deref().unwrap_or("anonymous"),
-        status = response.status().as_u16(),
         outcome = ?outcome,
         ms = took.as_secs_f64() * 1000.0,
         "graphql"
     );
-    response
+    reply
 }
 
 /// The nesting of the request's document text and variables, checked
@@ -435,14 +630,14 @@ async fn admit(state: &AppState, caller: &Caller, media: Media) -> Result<Access
 
 async fn run(
     state: &AppState,
-    caller: Caller,
+    caller: &Caller,
     access: Access,
     media: Media,
     request: Request,
     kind: Option<OperationType>,
     cacheable: bool,
-) -> (HttpResponse, Outcome) {
-    let refused = |r: HttpResponse| (r, Outcome::Refused);
+) -> (Reply, Outcome) {
+    let mutation = kind == Some(OperationType::Mutation);
     let options = crate::graphql::RequestOptions {
         statement_timeout: state.limits.statement_timeout,
         replicas: state.replicas.clone(),
@@ -458,11 +653,14 @@ async fn run(
         {
             Ok(response) => response,
             Err(_) => {
-                return refused(refusal(
+                let mut reply = Reply::refused(errors_only(&[AppError::Timeout.server_error()]));
+                reply.refusal = Some(refusal(
                     media,
                     StatusCode::SERVICE_UNAVAILABLE,
                     AppError::Timeout,
-                ))
+                ));
+                reply.mutation = mutation;
+                return (reply, Outcome::Refused);
             }
         };
     // Errors raised before execution carry no path, and leave no data.
@@ -477,23 +675,26 @@ async fn run(
     } else if cc.public && cc.max_age > 0 {
         Some(format!("public, max-age={}", cc.max_age))
     } else {
-        cc.value()
+        None
     };
+    // Serialised as it is, not through serde_json::Value (whose map sorts
+    // keys): the answer's keys stay in the selection's order.
     let body = if request_error {
         errors_only(&response.errors)
     } else {
-        serde_json::to_value(&response).unwrap_or_else(|_| serde_json::json!({"errors": []}))
+        serde_json::to_string(&response).unwrap_or_else(|_| r#"{"errors":[]}"#.to_string())
     };
-    let outcome = if response.errors.is_empty() {
-        Outcome::Ok
-    } else {
-        Outcome::Error
+    let clean = response.errors.is_empty();
+    let outcome = if clean { Outcome::Ok } else { Outcome::Error };
+    let reply = Reply {
+        body,
+        request_error,
+        refusal: None,
+        cache,
+        mutation,
+        clean,
     };
-    let mut answer = respond(media, body, request_error, StatusCode::OK, cache);
-    if kind == Some(OperationType::Mutation) {
-        mark_write(state, &mut answer).await;
-    }
-    (answer, outcome)
+    (reply, outcome)
 }
 
 /// The caller's token, checked on the primary; while the primary is down, on
@@ -532,22 +733,13 @@ async fn mark_write(state: &AppState, response: &mut HttpResponse) {
     }
 }
 
-/// A persisted-query refusal: a request error (no `data`).
-fn persisted_refusal(media: Media, e: super::persisted::PersistedError) -> HttpResponse {
-    respond(
-        media,
-        errors_only(&[e.server_error()]),
-        true,
-        StatusCode::OK,
-        None,
-    )
-}
+const MUTATION_OVER_GET: &str = "mutations are sent with POST / คำสั่งแก้ไขข้อมูลต้องส่งด้วย POST";
 
 fn mutation_over_get() -> HttpResponse {
     let mut response = plain_refusal(
         StatusCode::METHOD_NOT_ALLOWED,
         "METHOD_NOT_ALLOWED",
-        "mutations are sent with POST / คำสั่งแก้ไขข้อมูลต้องส่งด้วย POST",
+        MUTATION_OVER_GET,
     );
     response
         .headers_mut()
@@ -663,15 +855,30 @@ pub async fn post(
         let caller = Caller::new(&headers, peer);
         return upload(&state, caller, media, &content_type, body).await;
     }
-    let body = match parse_body(&body) {
+    let body = match parse_body(&body, state.limits.max_batch) {
         Ok(body) => body,
-        Err((code, why)) => return request_error(media, StatusCode::BAD_REQUEST, code, why),
+        Err((code, why)) => return request_error(media, StatusCode::BAD_REQUEST, code, &why),
     };
-    let request = match build(body) {
-        Ok(r) => r,
-        Err(why) => return request_error(media, StatusCode::BAD_REQUEST, BAD_REQUEST, why),
-    };
-    execute(&state, Caller::new(&headers, peer), media, request, false).await
+    let caller = Caller::new(&headers, peer);
+    match body {
+        Posted::One(body) => match build(body) {
+            Ok(request) => execute(&state, caller, media, request, None).await,
+            Err(why) => request_error(media, StatusCode::BAD_REQUEST, BAD_REQUEST, why),
+        },
+        Posted::Batch(bodies) => {
+            let mut requests = Vec::with_capacity(bodies.len());
+            for (i, body) in bodies.into_iter().enumerate() {
+                match build(body) {
+                    Ok(request) => requests.push(request),
+                    Err(why) => {
+                        let why = format!("operation {i} of the batch (คำสั่งที่ {i} ในชุด): {why}");
+                        return request_error(media, StatusCode::BAD_REQUEST, BAD_REQUEST, &why);
+                    }
+                }
+            }
+            execute_batch(&state, caller, media, requests).await
+        }
+    }
 }
 
 /// `401` for an upload without a valid token (or `503` while accounts cannot
@@ -715,12 +922,12 @@ async fn upload(
         .max_num_files(1);
     let reader = futures_util::io::Cursor::new(body.to_vec());
     match async_graphql::http::receive_body(Some(content_type), reader, options).await {
-        Ok(request) => execute(state, caller, media, request, false).await,
+        Ok(request) => execute(state, caller, media, request, None).await,
         Err(e) => request_error(
             media,
             StatusCode::BAD_REQUEST,
             BAD_REQUEST,
-            &format!("the upload could not be read: {e}"),
+            &format!("the upload could not be read: {e} / อ่านไฟล์ที่อัปโหลดไม่ได้"),
         ),
     }
 }
@@ -732,6 +939,7 @@ pub async fn get(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> HttpResponse {
+    let raw = query.clone();
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
@@ -772,7 +980,15 @@ pub async fn get(
         Ok(r) => r,
         Err(why) => return request_error(media, StatusCode::BAD_REQUEST, BAD_REQUEST, why),
     };
-    execute(&state, Caller::new(&headers, peer), media, request, true).await
+    let raw = raw.unwrap_or_default();
+    execute(
+        &state,
+        Caller::new(&headers, peer),
+        media,
+        request,
+        Some(raw),
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -25,9 +25,20 @@ use std::sync::Arc;
 pub async fn websocket(
     State(state): State<AppState>,
     peer: super::graphql_http::Peer,
+    headers: axum::http::HeaderMap,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> HttpResponse {
+    // Browsers open a WebSocket to any origin without a preflight: a page
+    // of another origin is refused here unless TIDTAM_CORS_ORIGINS allows it
+    // (src/http/cors.rs).
+    if !state.cors.allows_socket(&headers) {
+        return super::graphql_http::plain_refusal(
+            axum::http::StatusCode::FORBIDDEN,
+            "ORIGIN_NOT_ALLOWED",
+            "this origin may not open /graphql/ws (TIDTAM_CORS_ORIGINS) / ต้นทางนี้ไม่ได้รับอนุญาตให้เชื่อมต่อ /graphql/ws",
+        );
+    }
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {

@@ -2,7 +2,9 @@
 //! `/graphiql`, the SDL at `/schema.graphql`, `/healthz`.
 
 pub mod admission;
+pub mod caching;
 pub mod connections;
+pub mod cors;
 pub mod dashboard;
 pub mod embedded;
 pub mod export;
@@ -25,6 +27,7 @@ use axum::Router;
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 
 /// Largest request body accepted: an upload of an e-LAAS file with the
 /// GraphQL document around it (multipart). JSON bodies have their own, much
@@ -50,6 +53,10 @@ pub struct AppState {
     pub persisted: Arc<persisted::Persisted>,
     /// Read replicas (`DATABASE_READ_URL`), if any.
     pub replicas: Option<Arc<crate::db::replicas::Replicas>>,
+    /// Which foreign origins may call the API (`TIDTAM_CORS_ORIGINS`).
+    pub cors: Arc<cors::Cors>,
+    /// This process's own writes, for HTTP caching (src/http/caching.rs).
+    pub writes: Arc<caching::Writes>,
 }
 
 impl AppState {
@@ -63,6 +70,8 @@ impl AppState {
             draining: Draining::default(),
             persisted: Arc::new(persisted::Persisted::new(false)),
             replicas: None,
+            cors: Arc::new(cors::Cors::default()),
+            writes: Arc::new(caching::Writes::default()),
         }
     }
 }
@@ -81,10 +90,15 @@ pub struct ServerLimits {
     /// The longest gap in a request body, and the time after which it must
     /// average [`connections::MIN_BODY_RATE`] (`408`, `BODY_TIMEOUT`).
     pub body_read_timeout: Duration,
+    /// Most operations in one batch (a JSON array POSTed to `/graphql`).
+    pub max_batch: usize,
 }
 
 /// Requests per minute a caller may send by default.
 pub const DEFAULT_RATE_PER_MINUTE: u32 = 1200;
+/// Most operations in one batch by default (Apollo's `BatchHttpLink` sends
+/// at most 10 by default).
+pub const DEFAULT_MAX_BATCH: usize = 10;
 /// How long a request may run by default.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -96,6 +110,7 @@ impl Default for ServerLimits {
             statement_timeout: crate::graphql::STATEMENT_TIMEOUT,
             max_json_body: DEFAULT_MAX_JSON_BODY,
             body_read_timeout: connections::DEFAULT_BODY_READ_TIMEOUT,
+            max_batch: DEFAULT_MAX_BATCH,
         }
     }
 }
@@ -104,13 +119,30 @@ impl Default for ServerLimits {
 pub fn router(state: AppState) -> Router {
     let panics = state.metrics.clone();
     let body_read_timeout = state.limits.body_read_timeout;
+    let cors = state.cors.layer();
+    // gzip or brotli as Accept-Encoding asks, on the GraphQL answers and the
+    // CSV/JSON exports (Parquet and xlsx are compressed already; the
+    // embedded files carry their own precompressed copies).
+    let compressed = Router::new()
+        .route("/graphql", get(graphql_http::get).post(graphql_http::post))
+        .route("/export/{file}", get(export::export))
+        .layer(
+            tower_http::compression::CompressionLayer::new().compress_when(
+                DefaultPredicate::new()
+                    .and(NotForContentType::const_new(
+                        "application/vnd.apache.parquet",
+                    ))
+                    .and(NotForContentType::const_new(
+                        "application/vnd.openxmlformats-officedocument",
+                    )),
+            ),
+        );
     let routes = Router::new()
+        .merge(compressed)
         .route("/", get(dashboard::index))
         .route("/assets/{file}", get(dashboard::asset))
         .route("/queries/{file}", get(dashboard::query))
-        .route("/graphql", get(graphql_http::get).post(graphql_http::post))
         .route("/graphql/ws", get(live::websocket))
-        .route("/export/{file}", get(export::export))
         .route("/graphiql", get(graphiql::page))
         .route("/graphiql/assets/{file}", get(graphiql::asset))
         .route("/schema.graphql", get(sdl))
@@ -127,6 +159,12 @@ pub fn router(state: AppState) -> Router {
             connections::time_body,
         ))
         .with_state(state);
+    // Outside everything else, so that a preflight is answered before any
+    // route or limit sees it.
+    let routes = match cors {
+        Some(layer) => routes.layer(layer),
+        None => routes,
+    };
     panic::guard(routes, panics)
 }
 

@@ -7,12 +7,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use std::collections::HashSet;
-use std::sync::Mutex;
 use std::time::Duration;
-
-/// Distinct operation names kept as labels; later ones count as `other`, so a
-/// client inventing names cannot grow the metrics without bound.
-const MAX_OPERATIONS: usize = 200;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Request {
@@ -30,7 +25,11 @@ pub struct Metrics {
     registry: Registry,
     requests: Family<Request, Counter>,
     duration: Family<Operation, Histogram>,
-    names: Mutex<HashSet<String>>,
+    /// The operation names Tidtam knows: those of the documents of
+    /// `queries/` (the registered persisted queries). Any other name is
+    /// labelled `other`, so that a client inventing names cannot grow the
+    /// metrics (and the server's memory) at all.
+    known: HashSet<String>,
     /// Requests (HTTP or WebSocket) that panicked and were answered 500.
     panics: Counter,
 }
@@ -75,7 +74,7 @@ impl Default for Metrics {
             registry,
             requests,
             duration,
-            names: Mutex::new(HashSet::new()),
+            known: known_operations(),
             panics,
         }
     }
@@ -101,23 +100,25 @@ impl Metrics {
             .observe(took.as_secs_f64());
     }
 
+    /// Knows the operations of `document` too (an operator's pinned
+    /// persisted query), so that they are labelled by name.
+    pub fn know(&mut self, document: &str) {
+        if let Ok(parsed) = async_graphql::parser::parse_query(document) {
+            let names = parsed.operations.iter().filter_map(|(name, _)| name);
+            self.known.extend(names.map(|name| name.to_string()));
+        }
+    }
+
     /// Counts one request that panicked.
     pub fn count_panic(&self) {
         self.panics.inc();
     }
 
     fn label(&self, operation: Option<&str>) -> String {
-        let Some(name) = operation.filter(|n| is_name(n)) else {
-            return "anonymous".into();
-        };
-        let Ok(mut names) = self.names.lock() else {
-            return "other".into();
-        };
-        if names.contains(name) || names.len() < MAX_OPERATIONS {
-            names.insert(name.to_string());
-            name.to_string()
-        } else {
-            "other".into()
+        match operation {
+            None => "anonymous".into(),
+            Some(name) if self.known.contains(name) => name.to_string(),
+            Some(_) => "other".into(),
         }
     }
 
@@ -221,22 +222,37 @@ impl Exposition {
     }
 }
 
-/// A GraphQL name: `[_A-Za-z][_0-9A-Za-z]*`, at most 64 characters.
-fn is_name(n: &str) -> bool {
-    n.len() <= 64
-        && n.chars()
-            .next()
-            .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
-        && n.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
+/// The names of the operations of `queries/`.
+fn known_operations() -> HashSet<String> {
+    crate::http::dashboard::QUERIES
+        .iter()
+        .filter_map(|(_, text)| async_graphql::parser::parse_query(text).ok())
+        .flat_map(|document| {
+            document
+                .operations
+                .iter()
+                .filter_map(|(name, _)| name.map(|n| n.to_string()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn text_of(m: &Metrics) -> String {
+        m.render()
+    }
+
     #[test]
-    fn operations_are_counted_by_name_and_invented_names_are_capped() {
+    fn operations_are_counted_by_known_names_and_invented_ones_are_other() {
         let m = Metrics::default();
+        assert!(m.known.contains("TrackingReport") && m.known.contains("SignIn"));
+        let mut pinned = Metrics::default();
+        pinned.know("query PinnedReport { provinces { totalCount } }");
+        pinned.observe(Some("PinnedReport"), Outcome::Ok, Duration::ZERO);
+        assert!(pinned.render().contains(r#"operation="PinnedReport""#));
         m.observe(
             Some("TrackingReport"),
             Outcome::Ok,
@@ -258,8 +274,23 @@ mod tests {
             ),
             "{text}"
         );
-        assert!(text.contains(r#"operation="anonymous",outcome="error"} 1"#));
-        assert!(text.contains(r#"operation="other""#));
-        assert!(!text.contains(r#"operation="Op299""#));
+        m.observe(None, Outcome::Error, Duration::from_millis(1));
+        assert!(text_of(&m).contains(r#"operation="anonymous",outcome="error"} 1"#));
+        // Three hundred invented names add one series, `other`.
+        let text = text_of(&m);
+        assert!(
+            text.contains(r#"tidtam_graphql_requests_total{operation="other",outcome="ok"} 300"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"tidtam_graphql_requests_total{operation="other",outcome="error"} 1"#),
+            "{text}"
+        );
+        assert!(!text.contains(r#"operation="Op0""#));
+        assert_eq!(
+            text.matches("tidtam_graphql_requests_total{").count(),
+            4,
+            "{text}"
+        );
     }
 }
