@@ -106,12 +106,21 @@ pub async fn since(tx: &mut PgConnection, mark: &Mark) -> Result<(Changes, Mark)
 /// before every aggregate. A transaction's rows appear together at its
 /// commit, so the count moves exactly when one commits (or when pruning
 /// removes rows of a transaction open for an hour: a harmless extra round).
+///
+/// In a transaction of its own: behind PgBouncer in transaction mode the
+/// two round trips of an unnamed extended-protocol statement outside one may
+/// reach two server connections ("unnamed prepared statement does not exist").
 pub async fn pending(pool: &sqlx::PgPool, mark: &Mark) -> Result<bool, sqlx::Error> {
-    crate::db::query_scalar("SELECT count(*) <> $2 FROM data_changes WHERE xid >= $1::text::xid8")
-        .bind(mark.xmin.to_string())
-        .bind(mark.rows)
-        .fetch_one(pool)
-        .await
+    let mut tx = pool.begin_with("BEGIN READ ONLY").await?;
+    let pending = crate::db::query_scalar(
+        "SELECT count(*) <> $2 FROM data_changes WHERE xid >= $1::text::xid8",
+    )
+    .bind(mark.xmin.to_string())
+    .bind(mark.rows)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(pending)
 }
 
 fn parse(xid: &str) -> Result<u64, sqlx::Error> {
@@ -122,12 +131,14 @@ fn parse(xid: &str) -> Result<u64, sqlx::Error> {
 /// Forgets the changes older than `keep` (the log is read a second or so
 /// behind; a process that fell further behind reloads its frames whole).
 pub async fn prune(pool: &sqlx::PgPool, keep: std::time::Duration) -> Result<u64, sqlx::Error> {
+    let mut tx = pool.begin().await?;
     let done = crate::db::query(
         "DELETE FROM data_changes WHERE changed_at < now() - make_interval(secs => $1)
            AND seq < (SELECT max(seq) FROM data_changes)",
     )
     .bind(keep.as_secs_f64())
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(done.rows_affected())
 }
