@@ -294,7 +294,16 @@ fn labels_frame(labels: &[FactLabel]) -> PolarsResult<DataFrame> {
 }
 
 fn facts(frames: &YearFrames, labels: &[FactLabel], f: &ExportFilter) -> PolarsResult<DataFrame> {
-    let names = frames.organisations.clone().lazy().select([
+    // A province's own part when the export is of one (every page of a
+    // national file is): joining the whole year and filtering after held
+    // the country's rows once per page.
+    let (facts, organisations) = f
+        .province_code
+        .as_deref()
+        .and_then(|p| frames.parts.get(p))
+        .map(|part| (&part.facts, &part.organisations))
+        .unwrap_or((&frames.facts, &frames.organisations));
+    let names = organisations.clone().lazy().select([
         col("organisation_id"),
         col("code").alias("organisation_code"),
         col("name").alias("organisation_name"),
@@ -311,7 +320,7 @@ fn facts(frames: &YearFrames, labels: &[FactLabel], f: &ExportFilter) -> PolarsR
     let left = |lf: LazyFrame, other: LazyFrame, key: &str| {
         lf.join(other, [col(key)], [col(key)], JoinArgs::new(JoinType::Left))
     };
-    let joined = left(frames.facts.clone().lazy(), names, "organisation_id");
+    let joined = left(facts.clone().lazy(), names, "organisation_id");
     let joined = left(joined, provinces.lazy(), "province_code");
     let joined = left(joined, labels_frame(labels)?.lazy(), "approval_id")
         .with_column(lit(frames.fiscal_year).alias("fiscal_year"));
