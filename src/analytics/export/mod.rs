@@ -682,15 +682,7 @@ pub async fn write_paged<W: Write + Send + 'static>(
             })
             .await?;
     }
-    let mut out = shared;
-    analytics
-        .run(move || {
-            writer.finish()?;
-            drop(writer);
-            out.flush()?;
-            Ok(rows)
-        })
-        .await
+    finish(analytics, writer, shared, rows).await
 }
 
 /// The facts export a province at a time (a national file is about a
@@ -729,8 +721,8 @@ async fn write_facts_by_province<W: Write + Send + 'static>(
         writer = Some(done);
         rows += n;
     }
-    let mut out = sink;
-    let Some(mut writer) = writer else {
+    let Some(writer) = writer else {
+        let mut out = sink;
         // No province at all: the empty file, with its header.
         let mut df = frame(analytics, Dataset::Facts, filter).await?;
         return analytics
@@ -741,6 +733,17 @@ async fn write_facts_by_province<W: Write + Send + 'static>(
             })
             .await;
     };
+    finish(analytics, writer, sink, rows).await
+}
+
+/// Ends a file written in pieces: the writer's last bytes, then the sink's
+/// (`rows`: what the file holds, returned).
+async fn finish<W: Write + Send + 'static>(
+    analytics: &Analytics,
+    mut writer: Batched<Shared<W>>,
+    mut out: Shared<W>,
+    rows: usize,
+) -> AppResult<usize> {
     analytics
         .run(move || {
             writer.finish()?;
