@@ -4,7 +4,11 @@
 //! sort both ways, a league of more than 100 LAOs is whole, a click reaches
 //! the aerobic-dance project's report, a scoped token sees only its province
 //! or LAO (tables, chart, downloads), a report completed elsewhere reaches
-//! the open page live, no foreign request, no console error. Needs chromium, Node.js and
+//! the open page live; on a phone (390 px) the tracking table scrolls
+//! sideways with the LAO's name kept in view and on two lines at most, and
+//! the drill-down's e-LAAS date is whole; with the machine's Thai fonts
+//! hidden from a second Chromium (fontconfig), Thai is drawn in the Sarabun
+//! served by Tidtam; no foreign request, no console error. Needs chromium, Node.js and
 //! `npm ci --prefix tests/browser` (CI installs all three); elsewhere the test
 //! says why it skipped, and fails only under CI.
 

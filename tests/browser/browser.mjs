@@ -2,9 +2,15 @@
 // blocked: GraphiQL runs a query typed into it; the dashboard's figures and
 // totals equal what the API answers; every column sorts both ways; a click
 // leads to the aerobic-dance project's report; a scoped token sees only its
-// scope, in the tables, the chart and the downloads.
+// scope, in the tables, the chart and the downloads; at a phone's width
+// (390 px) the tracking table scrolls sideways with the LAO's name kept in
+// view; with every Thai font of the machine hidden, Thai is still drawn, in
+// the Sarabun font Tidtam serves.
 // Usage: node browser.mjs http://127.0.0.1:PORT [screenshot-folder]
-import { readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 
 const base = process.argv[2];
@@ -12,12 +18,16 @@ const shots = process.argv[3];
 const failures = [];
 const check = (ok, what) => { if (!ok) failures.push(what); console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`); };
 
-const browser = await puppeteer.launch({
+/** Chromium with every host but the test's own unreachable; `env` is the
+ * environment it starts in (fontconfig's, for the run with no Thai font). */
+const launch = (env = process.env) => puppeteer.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
+  env,
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
 });
+const browser = await launch();
 const page = await browser.newPage();
 await page.setViewport({ width: 1400, height: 1000 });
 const foreign = [];
@@ -196,6 +206,183 @@ const english = {
 check(english.title.startsWith('Project report list') && ['Draft', 'Submitted', 'Completed'].includes(english.status) && english.goals === 3,
   `the drill-down redrawn in English (${JSON.stringify(english)})`);
 await page.click('#lang');
+
+// A phone (390 px, an iPhone 12 to 15): the tracking report's 16 columns do
+// not fit, so the table scrolls sideways inside its box while the first
+// column, the LAO's name, stays put and keeps to two lines; the page itself
+// does not scroll sideways; the drill-down's e-LAAS date is not cut off.
+const phone = await browser.newPage();
+watch(phone);
+await phone.setViewport({ width: 390, height: 844, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+await phone.goto(`${base}/?fy=2564&province=71`, { waitUntil: 'networkidle0' });
+await phone.waitForSelector('#tracking tbody tr.link', { timeout: 15000 });
+// Line breaks depend on the font: measure with Sarabun in place.
+await phone.evaluate(() => document.fonts.ready);
+/** How wide the page is laid out, and how wide its content is. */
+const pageWidth = () => phone.evaluate(() => ({ view: document.documentElement.clientWidth, content: document.documentElement.scrollWidth }));
+const phoneWidth = await pageWidth();
+check(phoneWidth.view === 390 && phoneWidth.content <= phoneWidth.view,
+  `at 390 px the page is laid out 390 px wide and does not scroll sideways (${JSON.stringify(phoneWidth)})`);
+/** Scrolls the tracking table's box sideways by `by` px and reads where the
+ * first and last cells of every row are before and after, and which element
+ * is drawn at the first body cell's middle once scrolled (the sticky cell
+ * must be on top of the cells sliding under it). */
+const slide = (by) => phone.evaluate((dx) => {
+  const box = document.getElementById('tracking').parentElement;
+  box.scrollIntoView();
+  const lefts = (sel) => [...document.querySelectorAll(sel)].map((c) => c.getBoundingClientRect().left);
+  const first = '#tracking tr > :first-child';
+  const last = '#tracking tr > :last-child';
+  box.scrollLeft = 0;
+  const before = { first: lefts(first), last: lefts(last) };
+  box.scrollLeft = dx;
+  const cell = document.querySelector('#tracking tbody tr.link td:first-child');
+  const r = cell.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return {
+    overflow: box.scrollWidth - box.clientWidth,
+    scrolled: box.scrollLeft,
+    firstColumnShare: r.width / box.clientWidth,
+    onTop: Boolean(hit && hit.closest('td') === cell),
+    before,
+    after: { first: lefts(first), last: lefts(last) },
+  };
+}, by);
+const slid = await slide(150);
+check(slid.overflow > 0 && slid.scrolled === 150, `the tracking table scrolls sideways in its box (${slid.overflow} px more than fits)`);
+// Within a pixel: a cell's edge may sit on a fraction of a pixel, which a
+// stuck cell may snap the other way.
+const near = (a, b) => Math.abs(a - b) <= 1;
+check(slid.after.first.length > 1 && slid.after.first.every((x, i) => near(x, slid.before.first[i])),
+  `its first column stays put while it scrolls (${slid.before.first} → ${slid.after.first})`);
+check(slid.after.last.every((x, i) => near(x, slid.before.last[i] - slid.scrolled)),
+  `its other columns move by the scroll (${slid.before.last} → ${slid.after.last})`);
+check(slid.onTop, 'the first column is drawn over the columns scrolled under it');
+check(slid.firstColumnShare <= 0.5, `the first column takes at most half the width (${slid.firstColumnShare.toFixed(2)})`);
+/** The number of lines each first-column cell of `selector` is drawn on (its
+ * text's line boxes, told apart by their tops). */
+const lineCounts = (selector) => phone.$$eval(selector, (tds) => tds.map((td) => {
+  const range = document.createRange();
+  range.selectNodeContents(td);
+  const tops = [...range.getClientRects()].filter((q) => q.width > 0).map((q) => q.top).sort((a, b) => a - b);
+  return [td.textContent, tops.filter((top, i) => i === 0 || top - tops[i - 1] > 2).length];
+}));
+const nameLines = await lineCounts('#tracking tbody tr.link td:first-child');
+check(nameLines.length === truth.rows.length && nameLines.every(([, lines]) => lines >= 1 && lines <= 2),
+  `every LAO's name is on one or two lines (${nameLines.map(([name, lines]) => `${name}: ${lines}`).join(', ')})`);
+if (shots) {
+  // Scrolled sideways a little, to show the name column staying put.
+  await slide(120);
+  await phone.evaluate(() => window.scrollTo(0, 0));
+  await phone.screenshot({ path: `${shots}/phone.png` });
+}
+await slide(0);
+await phone.evaluate(() => [...document.querySelectorAll('#tracking tr.link')].find((tr) => tr.dataset.code === '7100001').click());
+await phone.waitForSelector('#projects tr.link', { timeout: 15000 });
+const asOf = await phone.$eval('#as-of', (el) => {
+  el.scrollIntoView();
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  const text = [...range.getClientRects()].filter((q) => q.width > 0);
+  return {
+    text: el.textContent,
+    scrollWidth: el.scrollWidth,
+    clientWidth: el.clientWidth,
+    left: Math.min(...text.map((q) => q.left)),
+    right: Math.max(...text.map((q) => q.right)),
+    view: document.documentElement.clientWidth,
+  };
+});
+check(asOf.text.includes('e-LAAS') && /\d/.test(asOf.text) && asOf.scrollWidth <= asOf.clientWidth && asOf.left >= 0 && asOf.right <= asOf.view,
+  `the drill-down's e-LAAS date is whole on the phone's screen (${JSON.stringify(asOf)})`);
+const drillWidth = await pageWidth();
+check(drillWidth.content <= drillWidth.view, `with the drill-down open the page still does not scroll sideways (${JSON.stringify(drillWidth)})`);
+await phone.close();
+
+// No Thai font on the machine (a kiosk, a headless PDF job): every Thai
+// character would be a box unless the page brings its own font. A second
+// Chromium starts with a fontconfig that keeps the system's configuration
+// but rejects every font covering Thai; the page must then draw its Thai in
+// the Sarabun that Tidtam serves, loaded from Tidtam itself.
+/** Families of the fonts fontconfig offers for Thai in `env` (null if
+ * fc-list is not installed: Chromium's own report below still decides). */
+const thaiFamilies = (env) => {
+  try {
+    return execFileSync('fc-list', [':lang=th', 'family'], { env, encoding: 'utf8' })
+      .split('\n').flatMap((l) => l.split(',')).map((f) => f.trim()).filter(Boolean);
+  } catch {
+    return null;
+  }
+};
+/** The fonts Chromium drew the text of `selector` with (DevTools' own
+ * account, so a box drawn for a missing glyph is not mistaken for text). */
+async function platformFonts(p, selector) {
+  const cdp = await p.createCDPSession();
+  await cdp.send('DOM.enable');
+  await cdp.send('CSS.enable');
+  const { root } = await cdp.send('DOM.getDocument', { depth: 0 });
+  const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector });
+  const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
+  await cdp.detach();
+  return fonts;
+}
+/** A Thai word in the system's sans-serif, not in Sarabun: what a page with
+ * no web font would get. */
+const addProbe = (p) => p.evaluate(() => {
+  const probe = document.createElement('p');
+  probe.id = 'font-probe';
+  probe.style.fontFamily = 'sans-serif';
+  probe.textContent = 'สวัสดี';
+  document.body.append(probe);
+});
+const systemThai = thaiFamilies(process.env) ?? [];
+const fontDir = mkdtempSync(join(tmpdir(), 'tidtam-no-thai-'));
+writeFileSync(join(fontDir, 'fonts.conf'), `<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <selectfont><rejectfont><pattern><patelt name="lang"><string>th</string></patelt></pattern></rejectfont></selectfont>
+</fontconfig>
+`);
+const noThaiEnv = { ...process.env, FONTCONFIG_FILE: join(fontDir, 'fonts.conf') };
+const hidden = thaiFamilies(noThaiEnv);
+check(hidden === null || hidden.length === 0, `fontconfig offers no Thai font in the run without them (${hidden ?? 'no fc-list'}; the machine has ${systemThai.length})`);
+// With the machine's fonts, the probe is drawn in one of its Thai fonts:
+// the probe can tell a Thai system font when there is one.
+await addProbe(page);
+const probeWithFonts = (await platformFonts(page, '#font-probe')).map((f) => f.familyName);
+check(systemThai.length === 0 || probeWithFonts.some((f) => systemThai.includes(f)),
+  `with the machine's fonts, Thai in sans-serif is drawn in a system Thai font (${probeWithFonts})`);
+await page.evaluate(() => document.getElementById('font-probe').remove());
+const bare = await launch(noThaiEnv);
+const kiosk = await bare.newPage();
+watch(kiosk);
+await kiosk.setViewport({ width: 1400, height: 1000 });
+await kiosk.goto(`${base}/?fy=2564&province=71`, { waitUntil: 'networkidle0' });
+await kiosk.waitForSelector('#tracking tbody tr.link', { timeout: 15000 });
+await addProbe(kiosk);
+const probeWithout = (await platformFonts(kiosk, '#font-probe')).map((f) => f.familyName);
+check(!probeWithout.some((f) => systemThai.includes(f)), `with Thai fonts hidden, Chromium finds none for sans-serif (${probeWithout})`);
+const webFont = await kiosk.evaluate(async () => {
+  await document.fonts.ready;
+  return {
+    check: document.fonts.check('16px Sarabun', 'สวัสดี'),
+    // The faces that cover Thai (ก is U+0E01) and were loaded.
+    loaded: [...document.fonts].filter((f) => f.family.replace(/"/g, '') === 'Sarabun' && /0?E01/i.test(f.unicodeRange) && f.status === 'loaded').map((f) => f.weight),
+    heading: getComputedStyle(document.querySelector('main h2')).fontFamily,
+  };
+});
+check(webFont.check && webFont.loaded.length > 0, `the bundled Sarabun is loaded for Thai (faces of weight ${webFont.loaded})`);
+check(/^"?Sarabun"?,/.test(webFont.heading), `a Thai heading asks for Sarabun first (${webFont.heading})`);
+// (DevTools reports the text directly inside the node: the header's label is
+// inside its sort button.)
+for (const selector of ['main h2', '#tracking tbody tr.link td', '#tracking thead th button']) {
+  const fonts = await platformFonts(kiosk, selector);
+  check(fonts.length > 0 && fonts.every((f) => f.familyName === 'Sarabun' && f.isCustomFont),
+    `with no Thai font on the machine, ${selector} is drawn in the served Sarabun (${fonts.map((f) => `${f.familyName}${f.isCustomFont ? ' (web)' : ''}: ${f.glyphCount}`)})`);
+}
+await bare.close();
+rmSync(fontDir, { recursive: true, force: true });
 
 // Signed in with a scoped token, the dashboard offers only the account's scope.
 async function signedIn(token) {
