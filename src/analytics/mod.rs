@@ -400,14 +400,11 @@ impl Analytics {
         tx.commit().await?;
         let started = Instant::now();
         let version = stamp.version;
-        let frames = tokio::task::spawn_blocking(move || {
+        let frames = off_workers(move || {
             let parts = saved::restore(&folder)?;
-            Ok::<_, frames::FrameError>(YearFrames::assemble(year, version, globals, parts)?)
+            Ok(YearFrames::assemble(year, version, globals, parts)?)
         })
-        .await
-        .map_err(|e| {
-            frames::FrameError::Polars(PolarsError::ComputeError(e.to_string().into()))
-        })??;
+        .await?;
         tracing::info!(
             year,
             version,
@@ -415,7 +412,7 @@ impl Analytics {
             "analytics frames restored"
         );
         lock(&self.saved).insert(year, version);
-        self.keep(year, frames, stamp.mark());
+        self.keep(year, Arc::new(frames), stamp.mark());
         Ok(true)
     }
 
@@ -458,17 +455,14 @@ impl Analytics {
             };
             let folder = saved::folder(dir, database, year);
             let f = cached.frames.clone();
-            tokio::task::spawn_blocking(move || {
+            off_workers(move || {
                 saved::save(
                     &folder,
                     [&f.facts, &f.organisations, &f.plan_counts, &f.snapshots],
                     stamp,
                 )
             })
-            .await
-            .map_err(|e| {
-                frames::FrameError::Polars(PolarsError::ComputeError(e.to_string().into()))
-            })??;
+            .await?;
             lock(&self.saved).insert(year, cached.frames.version);
             Ok::<_, frames::FrameError>(())
         };
@@ -487,14 +481,9 @@ impl Analytics {
         let globals = read::globals(&mut tx, year).await?;
         let parts = read::read(&mut tx, year, None).await?;
         tx.commit().await?;
-        let loaded = tokio::task::spawn_blocking(move || {
-            YearFrames::assemble(year, version, globals, parts)
-        })
-        .await
-        .map_err(|e| {
-            frames::FrameError::Polars(PolarsError::ComputeError(e.to_string().into()))
-        })??;
-        self.keep(year, loaded, mark);
+        let loaded =
+            off_workers(move || Ok(YearFrames::assemble(year, version, globals, parts)?)).await?;
+        self.keep(year, Arc::new(loaded), mark);
         Ok(())
     }
 
@@ -516,14 +505,7 @@ impl Analytics {
         }
         if found.is_empty() {
             tx.commit().await?;
-            lock(&self.years).insert(
-                year,
-                Cached {
-                    mark,
-                    patched: Instant::now(),
-                    ..cached
-                },
-            );
+            self.keep(year, cached.frames, mark);
             return Ok(());
         }
         let changed: Vec<i64> = found.organisations.iter().copied().collect();
@@ -532,12 +514,13 @@ impl Analytics {
         let old = cached.frames;
         let version = old.version.max(found.newest);
         let gone: HashSet<i64> = found.organisations;
-        let frames = tokio::task::spawn_blocking(move || old.patched(version, &gone, fresh))
-            .await
-            .map_err(|e| {
-                frames::FrameError::Polars(PolarsError::ComputeError(e.to_string().into()))
-            })??;
-        let frames = Arc::new(frames);
+        let frames = off_workers(move || Ok(old.patched(version, &gone, fresh)?)).await?;
+        self.keep(year, Arc::new(frames), mark);
+        Ok(())
+    }
+
+    /// Makes `frames` the year's, including the changes `mark` says.
+    fn keep(&self, year: i32, frames: Arc<YearFrames>, mark: Mark) {
         lock(&self.years).insert(
             year,
             Cached {
@@ -546,19 +529,16 @@ impl Analytics {
                 patched: Instant::now(),
             },
         );
-        Ok(())
     }
+}
 
-    fn keep(&self, year: i32, frames: YearFrames, mark: Mark) {
-        lock(&self.years).insert(
-            year,
-            Cached {
-                frames: Arc::new(frames),
-                mark,
-                patched: Instant::now(),
-            },
-        );
-    }
+/// Runs polars (or file) work of the applier on the blocking pool.
+async fn off_workers<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, frames::FrameError> + Send + 'static,
+) -> Result<T, frames::FrameError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| frames::FrameError::Polars(PolarsError::ComputeError(e.to_string().into())))?
 }
 
 /// The newest fiscal year with approvals (none in an empty database), whose
