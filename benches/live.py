@@ -58,6 +58,16 @@ QUERIES = {
         "{ dataVersion groups { key { value } budget disbursed } } }",
         {},
     ),
+    "rates with monthly curve, nation": (
+        "query ($y: Int!) { rates(fiscalYear: $y) { dataVersion approvals disbursementRate "
+        "months { month disbursed } } }",
+        {},
+    ),
+    "disbursement by month, nation": (
+        "query ($y: Int!) { disbursement(fiscalYear: $y, groupBy: [MONTH]) "
+        "{ dataVersion groups { key { value } disbursed } } }",
+        {},
+    ),
     "scores, one province": (
         "query ($y: Int!, $p: String) { performanceScores(fiscalYear: $y, provinceCode: $p, first: 100) "
         "{ edges { node { organisationCode score } } } }",

@@ -340,6 +340,10 @@ async fn saved_frames_are_restored_then_patched() {
     quiet.commit().await.unwrap();
     flip(&db.pool, logged).await;
 
+    // However old a save is, it is used while the log holds every change
+    // since: here it claims to be from 1970.
+    age_saves(&dir);
+
     let restarted = Analytics::new(db.pool.clone());
     restarted.save_to(dir.clone());
     let after = restarted.frames(YEAR).await.unwrap();
@@ -357,4 +361,120 @@ async fn saved_frames_are_restored_then_patched() {
     assert_eq!(after.facts.height(), whole.facts.height());
     assert_eq!(after.version, whole.version);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Makes every save under `dir` claim it was written in 1970.
+fn age_saves(dir: &std::path::Path) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let stamp = entry.unwrap().path().join("saved.json");
+        if let Ok(text) = std::fs::read_to_string(&stamp) {
+            let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+            json["saved_at"] = serde_json::json!(0);
+            std::fs::write(&stamp, json.to_string()).unwrap();
+        }
+    }
+}
+
+/// Waits until a save of some year is under `dir`.
+async fn wait_for_save(dir: &std::path::Path) {
+    let started = Instant::now();
+    while !std::fs::read_dir(dir)
+        .map(|mut d| d.any(|e| e.is_ok_and(|e| e.path().join("saved.json").exists())))
+        .unwrap_or(false)
+    {
+        assert!(started.elapsed() < Duration::from_secs(20), "nothing saved");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Saved frames are not restored once pruning took from the log a change
+/// they lack: the year is read from PostgreSQL (which a change made with
+/// the triggers off, never logged, shows).
+#[tokio::test]
+async fn saved_frames_are_not_restored_once_the_log_lost_changes_since() {
+    let db = TestDb::random().await;
+    let dir = std::env::temp_dir().join(format!(
+        "tidtam-pruned-{}-{}",
+        std::process::id(),
+        db.url.rsplit('/').next().unwrap()
+    ));
+    let first = Analytics::new(db.pool.clone());
+    first.save_to(dir.clone());
+    let before = first.frames(YEAR).await.unwrap();
+    wait_for_save(&dir).await;
+    let code = "8000012";
+    let was = recording(&before, code).await;
+    let mut quiet = db.pool.begin().await.unwrap();
+    sqlx::query("SET LOCAL session_replication_role = replica")
+        .execute(&mut *quiet)
+        .await
+        .unwrap();
+    flip(&mut *quiet, code).await;
+    quiet.commit().await.unwrap();
+    // Two logged changes after the save; pruning everything but the newest
+    // loses the first.
+    flip(&db.pool, "8000013").await;
+    flip(&db.pool, "8000013").await;
+    tidtam::analytics::changes::prune(&db.pool, Duration::ZERO)
+        .await
+        .unwrap();
+
+    let restarted = Analytics::new(db.pool.clone());
+    restarted.save_to(dir.clone());
+    let after = restarted.frames(YEAR).await.unwrap();
+    assert_eq!(recording(&after, code).await, !was, "read from PostgreSQL");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A change of the score weights is applied without reading the year again:
+/// the weights are read, every province's scores are weighed anew (none kept
+/// from the old weights), and the result equals frames loaded from nothing.
+#[tokio::test]
+async fn a_change_of_weights_reads_the_weights_only_and_scores_anew() {
+    let db = TestDb::random().await;
+    let live = Analytics::new(db.pool.clone());
+    live.listen();
+    let before = live.frames(YEAR).await.unwrap();
+    let b = before.clone();
+    let scores_before = off_runtime(move || aggregates(&b)).await;
+    // A change never logged (triggers off): a whole read would show it.
+    let quiet_code = "8000014";
+    let quiet_was = recording(&before, quiet_code).await;
+    let mut quiet = db.pool.begin().await.unwrap();
+    sqlx::query("SET LOCAL session_replication_role = replica")
+        .execute(&mut *quiet)
+        .await
+        .unwrap();
+    flip(&mut *quiet, quiet_code).await;
+    quiet.commit().await.unwrap();
+    sqlx::query("UPDATE score_weights SET weight = weight * 3 WHERE component = 'reporting'")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let after = live.frames(YEAR).await.unwrap();
+    assert!(after.version > before.version);
+    assert_ne!(after.weights, before.weights, "the weights were read again");
+    assert_eq!(
+        recording(&after, quiet_code).await,
+        quiet_was,
+        "the year was not read whole"
+    );
+    // Then rows and weights together, and the quiet change logged.
+    sqlx::raw_sql(&format!(
+        "SELECT setseed(0.77); {WRITES}
+         UPDATE score_weights SET weight = weight + 1 WHERE component = 'completion';"
+    ))
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    flip(&db.pool, quiet_code).await;
+    flip(&db.pool, quiet_code).await;
+    let after = live.frames(YEAR).await.unwrap();
+    let whole = Analytics::new(db.pool.clone()).frames(YEAR).await.unwrap();
+    assert_eq!(after.version, whole.version);
+    let (r, w) = (after.clone(), whole.clone());
+    let (r, w) = off_runtime(move || (aggregates(&r), aggregates(&w))).await;
+    assert_eq!(r, w);
+    assert_ne!(r, scores_before);
+    assert_sql_totals(&db, &after, 0).await;
 }

@@ -629,8 +629,11 @@ async fn two_servers_on_a_primary_a_replica_and_pgbouncer_survive_failures() {
     let (_, _, status) = aerobic(&two, None).await;
     assert_eq!(status, "SUBMITTED", "not the paused replica's stale copy");
     t.sql(t.replica, "tidtam", "SELECT pg_wal_replay_resume()");
+    // Replay may wait for a conflicting query on the replica for up to
+    // max_standby_streaming_delay (30 s) before it cancels it: CI once gave
+    // up at exactly 30 s.
     wait_for(
-        Duration::from_secs(30),
+        Duration::from_secs(90),
         "the replica caught up",
         async || {
             replica_in_use(&two).await == Some(true) && replica_in_use(&one).await == Some(true)

@@ -29,16 +29,19 @@ pub struct Mark {
 pub struct Changes {
     /// The organisations whose rows changed.
     pub organisations: HashSet<i64>,
-    /// Whether data of every organisation changed (weights, deadlines, a
+    /// Whether data of every organisation's rows changed (deadlines, a
     /// TRUNCATE): the frames are then read whole again.
     pub everything: bool,
+    /// Whether the score weights changed: they are read again, the rows are
+    /// not (no row of the frames depends on them).
+    pub weights: bool,
     /// The newest change number among them.
     pub newest: i64,
 }
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
-        self.organisations.is_empty() && !self.everything
+        self.organisations.is_empty() && !self.everything && !self.weights
     }
 }
 
@@ -47,6 +50,7 @@ struct Logged {
     seq: i64,
     xid: String,
     organisation_id: Option<i64>,
+    source: String,
 }
 
 /// The snapshot's mark before any change of this transaction's snapshot is
@@ -80,7 +84,7 @@ pub async fn snapshot(tx: &mut PgConnection) -> Result<(Mark, i64), sqlx::Error>
 pub async fn since(tx: &mut PgConnection, mark: &Mark) -> Result<(Changes, Mark), sqlx::Error> {
     let (next, _) = snapshot(tx).await?;
     let rows: Vec<Logged> = crate::db::query_as(
-        "SELECT seq, xid::text AS xid, organisation_id FROM data_changes WHERE xid >= $1::text::xid8",
+        "SELECT seq, xid::text AS xid, organisation_id, source FROM data_changes WHERE xid >= $1::text::xid8",
     )
     .bind(mark.xmin.to_string())
     .fetch_all(&mut *tx)
@@ -95,6 +99,7 @@ pub async fn since(tx: &mut PgConnection, mark: &Mark) -> Result<(Changes, Mark)
             Some(id) => {
                 changes.organisations.insert(id);
             }
+            None if row.source == "score_weights" => changes.weights = true,
             None => changes.everything = true,
         }
     }
@@ -129,16 +134,33 @@ fn parse(xid: &str) -> Result<u64, sqlx::Error> {
 }
 
 /// Forgets the changes older than `keep` (the log is read a second or so
-/// behind; a process that fell further behind reloads its frames whole).
-pub async fn prune(pool: &sqlx::PgPool, keep: std::time::Duration) -> Result<u64, sqlx::Error> {
+/// behind; a process that fell further behind reloads its frames whole), and
+/// records the newest transaction whose changes went (see [`covers`]).
+pub async fn prune(pool: &sqlx::PgPool, keep: std::time::Duration) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let done = crate::db::query(
-        "DELETE FROM data_changes WHERE changed_at < now() - make_interval(secs => $1)
-           AND seq < (SELECT max(seq) FROM data_changes)",
+    crate::db::query(
+        "WITH gone AS (
+             DELETE FROM data_changes WHERE changed_at < now() - make_interval(secs => $1)
+                AND seq < (SELECT max(seq) FROM data_changes)
+             RETURNING xid)
+         INSERT INTO data_changes_pruned (newest_xid)
+         SELECT max(xid::text::bigint) FROM gone HAVING count(*) > 0
+         ON CONFLICT (only_row) DO UPDATE
+            SET newest_xid = greatest(data_changes_pruned.newest_xid, excluded.newest_xid)",
     )
     .bind(keep.as_secs_f64())
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(done.rows_affected())
+    Ok(())
+}
+
+/// Whether the log still holds every change committed since `mark`: no
+/// transaction at or above its `xmin` had changes pruned.
+pub async fn covers(tx: &mut PgConnection, mark: &Mark) -> Result<bool, sqlx::Error> {
+    let newest_pruned: Option<i64> =
+        crate::db::query_scalar("SELECT newest_xid FROM data_changes_pruned")
+            .fetch_optional(&mut *tx)
+            .await?;
+    Ok(newest_pruned.is_none_or(|x| u64::try_from(x).is_ok_and(|x| x < mark.xmin)))
 }

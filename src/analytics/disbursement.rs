@@ -6,7 +6,7 @@ use super::frames::{YearFrames, SOURCES};
 use super::percent;
 use async_graphql::Enum;
 use polars::prelude::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// What an aggregate can be grouped by.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -156,16 +156,35 @@ fn money_column(df: &DataFrame, name: &str) -> PolarsResult<Vec<i64>> {
         .collect())
 }
 
-/// Month by month, each approval's newest contract and disbursed figures so
-/// far (carried forward from the last snapshot).
-pub fn monthly(frames: &YearFrames) -> PolarsResult<HashMap<i64, [(i64, i64); 12]>> {
+/// The monthly figures of the approvals `only` (all when none), in the
+/// frame's order.
+fn figures_of(frames: &YearFrames, only: Option<&HashSet<i64>>) -> PolarsResult<DataFrame> {
+    let Some(only) = only else {
+        return Ok(frames.snapshots.clone());
+    };
+    let mask: BooleanChunked = frames
+        .snapshots
+        .column("approval_id")?
+        .i64()?
+        .iter()
+        .map(|id| id.is_some_and(|id| only.contains(&id)))
+        .collect();
+    frames.snapshots.filter(&mask)
+}
+
+/// Calls `f(approval, month, contract, disbursed)` for every monthly figure
+/// of the approvals `only` (all when none), in the frame's order: by
+/// approval, then month (snapshots.sql).
+fn each_figure(
+    frames: &YearFrames,
+    only: Option<&HashSet<i64>>,
+    mut f: impl FnMut(i64, usize, i64, i64),
+) -> PolarsResult<()> {
     let s = &frames.snapshots;
     let ids = s.column("approval_id")?.i64()?;
     let months = s.column("month")?.i32()?;
     let contract = s.column("contract")?.i64()?;
     let disbursed = s.column("disbursed")?.i64()?;
-    let mut out: HashMap<i64, [(i64, i64); 12]> = HashMap::new();
-    // Rows come ordered by approval and month (snapshots.sql).
     for (((id, m), c), d) in ids
         .iter()
         .zip(months.iter())
@@ -176,42 +195,75 @@ pub fn monthly(frames: &YearFrames) -> PolarsResult<HashMap<i64, [(i64, i64); 12
             continue;
         };
         let Ok(m) = usize::try_from(m) else { continue };
-        let figures = out.entry(id).or_insert([(0, 0); 12]);
-        for slot in figures.iter_mut().skip(m) {
-            *slot = (c, d);
+        if m < 12 && only.is_none_or(|only| only.contains(&id)) {
+            f(id, m, c, d);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
-/// The facts with contract, disbursed and remaining as of the end of month `m`.
-fn as_of_month(
-    facts: &DataFrame,
-    curves: &HashMap<i64, [(i64, i64); 12]>,
-    m: usize,
-) -> PolarsResult<DataFrame> {
-    let ids = facts.column("approval_id")?.i64()?;
-    let figures: Vec<(i64, i64)> = ids
-        .iter()
-        .map(|id| {
-            id.and_then(|id| curves.get(&id))
-                .map(|f| f[m])
-                .unwrap_or((0, 0))
+/// The month-by-month totals of the approvals `only` (all when none), in one
+/// pass over the figures and no per-approval table: each figure counts from
+/// its month until the approval's next one.
+fn curve(frames: &YearFrames, only: Option<&HashSet<i64>>) -> PolarsResult<Vec<MonthPoint>> {
+    let mut points: Vec<MonthPoint> = (0..12)
+        .map(|month| MonthPoint {
+            month,
+            contracted: 0,
+            contract: 0,
+            disbursed: 0,
         })
         .collect();
-    let mut df = facts.clone();
-    df.with_column(Column::new(
-        "contract".into(),
-        figures.iter().map(|f| f.0).collect::<Vec<_>>(),
-    ))?;
-    df.with_column(Column::new(
-        "disbursed".into(),
-        figures.iter().map(|f| f.1).collect::<Vec<_>>(),
-    ))?;
-    df.with_column(Column::new("month".into(), vec![m as i32; df.height()]))?;
-    let remaining = df.column("budget")?.i64()? - df.column("disbursed")?.i64()?;
-    df.with_column(remaining.with_name("remaining".into()).into_column())?;
-    Ok(df)
+    let mut add = |from: usize, to: usize, c: i64, d: i64| {
+        for point in &mut points[from..to] {
+            point.contracted += i64::from(c > 0);
+            point.contract += c;
+            point.disbursed += d;
+        }
+    };
+    let mut held: Option<(i64, usize, i64, i64)> = None;
+    each_figure(frames, only, |id, m, c, d| {
+        if let Some((held_id, from, hc, hd)) = held {
+            add(from, if held_id == id { m } else { 12 }, hc, hd);
+        }
+        held = Some((id, m, c, d));
+    })?;
+    if let Some((_, from, c, d)) = held {
+        add(from, 12, c, d);
+    }
+    Ok(points)
+}
+
+/// The facts with contract, disbursed and remaining as of the end of month
+/// `m`: each approval's newest figures of a month up to `m` (carried forward;
+/// none yet: zero). polars does it a month at a time in a few tens of MB;
+/// a table of every approval's twelve months took hundreds nationally.
+fn as_of_month(facts: &DataFrame, figures: &DataFrame, m: usize) -> PolarsResult<DataFrame> {
+    let month = i32::try_from(m).unwrap_or(i32::MAX);
+    // Within a group polars keeps the rows' order: by month (snapshots.sql).
+    let newest = figures
+        .clone()
+        .lazy()
+        .filter(col("month").lt_eq(lit(month)))
+        .group_by([col("approval_id")])
+        .agg([col("contract").last(), col("disbursed").last()]);
+    facts
+        .clone()
+        .lazy()
+        .drop(cols(["contract", "disbursed", "remaining"]))
+        .join(
+            newest,
+            [col("approval_id")],
+            [col("approval_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_columns([
+            col("contract").fill_null(lit(0i64)),
+            col("disbursed").fill_null(lit(0i64)),
+            lit(month).alias("month"),
+        ])
+        .with_column((col("budget") - col("disbursed")).alias("remaining"))
+        .collect()
 }
 
 /// Groups the (filtered) facts by `dims` and sums the money.
@@ -221,22 +273,24 @@ pub fn grouped(
     ids: Option<&HashSet<i64>>,
 ) -> PolarsResult<Vec<Group>> {
     let base = facts(frames, ids)?;
-    let inputs: Vec<DataFrame> = if dims.contains(&Dimension::Month) {
-        let curves = monthly(frames)?;
-        (0..12)
-            .map(|m| as_of_month(&base, &curves, m))
-            .collect::<PolarsResult<_>>()?
-    } else {
-        vec![base]
-    };
-    let mut groups = Vec::new();
-    for df in inputs {
+    let sum = |df: DataFrame| -> PolarsResult<Vec<Group>> {
         let lf = if dims.contains(&Dimension::FundingSource) {
             by_source(df)?
         } else {
             df.lazy()
         };
-        groups.extend(sum_by(lf, dims)?);
+        sum_by(lf, dims)
+    };
+    let mut groups = Vec::new();
+    if dims.contains(&Dimension::Month) {
+        // A month at a time: twelve copies of the facts' money at once were
+        // a few hundred MB nationally.
+        let figures = figures_of(frames, ids)?;
+        for m in 0..12 {
+            groups.extend(sum(as_of_month(&base, &figures, m)?)?);
+        }
+    } else {
+        groups.extend(sum(base)?);
     }
     groups.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(groups)
@@ -359,30 +413,6 @@ pub fn rates(
         budget: get("budget")?,
         disbursed: get("disbursed")?,
     };
-    let curves = monthly(frames)?;
-    let ids_in: Vec<i64> = base
-        .column("approval_id")?
-        .i64()?
-        .iter()
-        .flatten()
-        .collect();
-    let curve = (0..12)
-        .map(|m| {
-            let mut point = MonthPoint {
-                month: m,
-                contracted: 0,
-                contract: 0,
-                disbursed: 0,
-            };
-            for id in &ids_in {
-                if let Some((c, d)) = curves.get(id).map(|f| f[m]) {
-                    point.contracted += i64::from(c > 0);
-                    point.contract += c;
-                    point.disbursed += d;
-                }
-            }
-            point
-        })
-        .collect();
+    let curve = curve(frames, ids)?;
     Ok((rates, curve))
 }

@@ -90,6 +90,15 @@ pub struct Memo {
 }
 
 impl Memo {
+    /// This memo less its scores (the score weights changed).
+    pub fn without_scores(&self) -> Memo {
+        let memo = Memo::default();
+        if let Some(tracking) = self.tracking.get() {
+            let _ = memo.tracking.set(tracking.clone());
+        }
+        memo
+    }
+
     /// The memo's value of `cell`, computed by `make` the first time.
     pub fn get<T>(
         cell: &std::sync::OnceLock<std::sync::Arc<T>>,

@@ -53,8 +53,9 @@ const FRESH_WAIT: Duration = Duration::from_millis(1500);
 /// How long a request waits for a year's first load.
 const LOAD_WAIT: Duration = Duration::from_secs(25);
 /// How long the log keeps a change; frames not patched for half of that are
-/// read whole again (their changes may be gone from the log), and saved
-/// frames older than half of it are not restored.
+/// read whole again (their changes may be gone from the log). Saved frames
+/// are restored whatever their age while the log holds every change since
+/// (`changes::covers`).
 const KEEP_CHANGES: Duration = Duration::from_secs(3600);
 /// How often changed frames are saved again.
 const SAVE_EVERY: Duration = Duration::from_secs(300);
@@ -389,19 +390,22 @@ impl Analytics {
             .await?;
         let (database, _) = saved::identity(&mut tx, 0).await?;
         let folder = saved::folder(dir, database, year);
-        let Some(stamp) = saved::stamp(&folder, KEEP_CHANGES / 2) else {
+        let Some(stamp) = saved::stamp(&folder) else {
             return Ok(false);
         };
         let (_, xid) = saved::identity(&mut tx, stamp.version).await?;
-        if xid.as_deref() != Some(stamp.version_xid.as_str()) || stamp.fiscal_year != year {
+        if xid.as_deref() != Some(stamp.version_xid.as_str())
+            || stamp.fiscal_year != year
+            || !changes::covers(&mut tx, &stamp.mark()).await?
+        {
             return Ok(false);
         }
         let globals = read::globals(&mut tx, year).await?;
         tx.commit().await?;
         let started = Instant::now();
-        let version = stamp.version;
+        let (version, mark) = (stamp.version, stamp.mark());
         let frames = off_workers(move || {
-            let parts = saved::restore(&folder)?;
+            let parts = saved::restore(&folder, &stamp)?;
             Ok(YearFrames::assemble(year, version, globals, parts)?)
         })
         .await?;
@@ -412,7 +416,7 @@ impl Analytics {
             "analytics frames restored"
         );
         lock(&self.saved).insert(year, version);
-        self.keep(year, Arc::new(frames), stamp.mark());
+        self.keep(year, Arc::new(frames), mark);
         Ok(true)
     }
 
@@ -452,17 +456,11 @@ impl Analytics {
                 seen: cached.mark.seen.iter().copied().collect(),
                 rows: cached.mark.rows,
                 saved_at: 0,
+                provinces: Vec::new(),
             };
             let folder = saved::folder(dir, database, year);
             let f = cached.frames.clone();
-            off_workers(move || {
-                saved::save(
-                    &folder,
-                    [&f.facts, &f.organisations, &f.plan_counts, &f.snapshots],
-                    stamp,
-                )
-            })
-            .await?;
+            off_workers(move || saved::save(&folder, &f.parts, stamp)).await?;
             lock(&self.saved).insert(year, cached.frames.version);
             Ok::<_, frames::FrameError>(())
         };
@@ -473,16 +471,23 @@ impl Analytics {
 
     /// Reads the frames of `year` whole, in one snapshot.
     async fn read_whole(&self, year: i32) -> Result<(), frames::FrameError> {
+        let started = Instant::now();
         let mut tx = self
             .pool
             .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .await?;
         let (mark, version) = changes::snapshot(&mut tx).await?;
         let globals = read::globals(&mut tx, year).await?;
-        let parts = read::read(&mut tx, year, None).await?;
+        let parts = read::read_whole(&self.pool, &mut tx, year).await?;
         tx.commit().await?;
         let loaded =
             off_workers(move || Ok(YearFrames::assemble(year, version, globals, parts)?)).await?;
+        tracing::info!(
+            year,
+            version,
+            ms = started.elapsed().as_millis() as u64,
+            "analytics frames read whole"
+        );
         self.keep(year, Arc::new(loaded), mark);
         Ok(())
     }
@@ -508,13 +513,17 @@ impl Analytics {
             self.keep(year, cached.frames, mark);
             return Ok(());
         }
+        let weights = match found.weights {
+            true => Some(read::globals(&mut tx, year).await?),
+            false => None,
+        };
         let changed: Vec<i64> = found.organisations.iter().copied().collect();
-        let fresh = read::read(&mut tx, year, Some(&changed)).await?;
+        let fresh = read::read(&mut tx, year, &changed).await?;
         tx.commit().await?;
         let old = cached.frames;
         let version = old.version.max(found.newest);
         let gone: HashSet<i64> = found.organisations;
-        let frames = off_workers(move || Ok(old.patched(version, &gone, fresh)?)).await?;
+        let frames = off_workers(move || Ok(old.patched(version, &gone, fresh, weights)?)).await?;
         self.keep(year, Arc::new(frames), mark);
         Ok(())
     }

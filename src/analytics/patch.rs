@@ -7,6 +7,7 @@
 use super::frames::{Globals, Part, YearFrames};
 use polars::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 impl YearFrames {
     /// The frames of a year from its parts (a province each).
@@ -46,12 +47,14 @@ impl YearFrames {
 
     /// These frames with the rows of the organisations `changed` replaced by
     /// `fresh` (their rows now, a part per province; an organisation that is
-    /// gone has none), at `version`.
+    /// gone has none), at `version`, with `globals` read again if given (the
+    /// score weights changed).
     pub fn patched(
         &self,
         version: i64,
         changed: &HashSet<i64>,
         fresh: BTreeMap<String, Part>,
+        globals: Option<Globals>,
     ) -> PolarsResult<YearFrames> {
         let mut parts = self.parts.clone();
         // The provinces that held the changed organisations lose their rows…
@@ -72,11 +75,17 @@ impl YearFrames {
             };
             parts.insert(province, merged);
         }
-        let globals = Globals {
+        if globals.is_some() {
+            // The parts' unranked scores were weighed with the old weights.
+            for part in parts.values_mut() {
+                part.memo = Arc::new(part.memo.without_scores());
+            }
+        }
+        let globals = globals.unwrap_or_else(|| Globals {
             weights: self.weights.clone(),
             has_report_deadline: self.has_report_deadline,
             province_names: self.province_names.clone(),
-        };
+        });
         YearFrames::assemble(self.fiscal_year, version, globals, parts)
     }
 }
