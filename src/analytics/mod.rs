@@ -478,7 +478,7 @@ impl Analytics {
             .await?;
         let (mark, version) = changes::snapshot(&mut tx).await?;
         let globals = read::globals(&mut tx, year).await?;
-        let parts = read::read_whole(&self.pool, &mut tx, year).await?;
+        let parts = read::read_whole(&mut tx, year).await?;
         tx.commit().await?;
         let loaded =
             off_workers(move || Ok(YearFrames::assemble(year, version, globals, parts)?)).await?;

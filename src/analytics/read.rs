@@ -8,7 +8,7 @@
 use super::frames::{column, FrameError, Globals, Part, SOURCES};
 use futures_util::TryStreamExt;
 use polars::prelude::*;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use std::collections::{BTreeMap, HashMap};
 
 const FACTS: &str = include_str!("sql/facts.sql");
@@ -79,44 +79,18 @@ pub async fn read(
 }
 
 /// Reads the frames of `fiscal_year` whole, a part per province, in the
-/// snapshot of the caller's REPEATABLE READ transaction `tx`: the facts in
-/// it, and the e-LAAS figures and the organisations with their plan counts
-/// on two more connections that import its snapshot, at the same time (the
-/// statements take about 13, 15 and 7 s nationally; one after the other
-/// they took 36 s).
+/// caller's transaction. One connection: behind a PgBouncer with a small
+/// pool, transactions that import an exported snapshot can wait forever for
+/// a server the exporting one holds (tests/topology.rs caught it).
 pub async fn read_whole(
-    pool: &PgPool,
     tx: &mut PgConnection,
     fiscal_year: i32,
 ) -> Result<BTreeMap<String, Part>, FrameError> {
-    let snapshot: String = crate::db::query_scalar("SELECT pg_export_snapshot()")
-        .fetch_one(&mut *tx)
-        .await?;
-    let begin = format!(
-        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{snapshot}'"
-    );
-    let mut figures_tx = pool.begin_with(begin.clone()).await?;
-    let mut orgs_tx = pool.begin_with(begin).await?;
-    let figures = tokio::spawn(async move {
-        let read = snapshots(&mut figures_tx, SNAPSHOTS, fiscal_year, None).await?;
-        figures_tx.commit().await?;
-        Ok::<_, FrameError>(read)
-    });
-    let orgs = tokio::spawn(async move {
-        let orgs = organisations(&mut orgs_tx, ORGANISATIONS, fiscal_year, None).await?;
-        let counts = plan_counts(&mut orgs_tx, PLAN_COUNTS, fiscal_year, None).await?;
-        orgs_tx.commit().await?;
-        Ok::<_, FrameError>((orgs, counts))
-    });
-    let facts = facts(&mut *tx, FACTS, fiscal_year, None).await;
-    let (figures, orgs) = (joined(figures.await)?, joined(orgs.await)?);
-    let ((orgs, counts), (facts, _)) = (orgs, facts?);
+    let orgs = organisations(&mut *tx, ORGANISATIONS, fiscal_year, None).await?;
+    let counts = plan_counts(&mut *tx, PLAN_COUNTS, fiscal_year, None).await?;
+    let (facts, _) = facts(&mut *tx, FACTS, fiscal_year, None).await?;
+    let figures = snapshots(&mut *tx, SNAPSHOTS, fiscal_year, None).await?;
     finish(orgs, counts, facts, figures, true)
-}
-
-/// A reading task's result.
-fn joined<T>(done: Result<Result<T, FrameError>, tokio::task::JoinError>) -> Result<T, FrameError> {
-    done.map_err(|e| FrameError::Polars(PolarsError::ComputeError(e.to_string().into())))?
 }
 
 async fn organisations(
