@@ -52,6 +52,18 @@ async fn flip(executor: impl sqlx::PgExecutor<'_>, code: &str) {
     .unwrap();
 }
 
+/// Flips an organisation's `recording_method_set` with the triggers off, so
+/// the change log never hears of it (only a read from SQL shows it).
+async fn flip_unlogged(db: &TestDb, code: &str) {
+    let mut quiet = db.pool.begin().await.unwrap();
+    sqlx::query("SET LOCAL session_replication_role = replica")
+        .execute(&mut *quiet)
+        .await
+        .unwrap();
+    flip(&mut *quiet, code).await;
+    quiet.commit().await.unwrap();
+}
+
 async fn recording_in_db(db: &TestDb, code: &str) -> bool {
     sqlx::query_scalar("SELECT recording_method_set FROM organisations WHERE code = $1")
         .bind(code)
@@ -331,13 +343,7 @@ async fn saved_frames_are_restored_then_patched() {
         recording(&before, unlogged).await,
         recording(&before, logged).await,
     );
-    let mut quiet = db.pool.begin().await.unwrap();
-    sqlx::query("SET LOCAL session_replication_role = replica")
-        .execute(&mut *quiet)
-        .await
-        .unwrap();
-    flip(&mut *quiet, unlogged).await;
-    quiet.commit().await.unwrap();
+    flip_unlogged(&db, unlogged).await;
     flip(&db.pool, logged).await;
 
     // However old a save is, it is used while the log holds every change
@@ -404,13 +410,7 @@ async fn saved_frames_are_not_restored_once_the_log_lost_changes_since() {
     wait_for_save(&dir).await;
     let code = "8000012";
     let was = recording(&before, code).await;
-    let mut quiet = db.pool.begin().await.unwrap();
-    sqlx::query("SET LOCAL session_replication_role = replica")
-        .execute(&mut *quiet)
-        .await
-        .unwrap();
-    flip(&mut *quiet, code).await;
-    quiet.commit().await.unwrap();
+    flip_unlogged(&db, code).await;
     // Two logged changes after the save; pruning everything but the newest
     // loses the first.
     flip(&db.pool, "8000013").await;
@@ -440,13 +440,7 @@ async fn a_change_of_weights_reads_the_weights_only_and_scores_anew() {
     // A change never logged (triggers off): a whole read would show it.
     let quiet_code = "8000014";
     let quiet_was = recording(&before, quiet_code).await;
-    let mut quiet = db.pool.begin().await.unwrap();
-    sqlx::query("SET LOCAL session_replication_role = replica")
-        .execute(&mut *quiet)
-        .await
-        .unwrap();
-    flip(&mut *quiet, quiet_code).await;
-    quiet.commit().await.unwrap();
+    flip_unlogged(&db, quiet_code).await;
     sqlx::query("UPDATE score_weights SET weight = weight * 3 WHERE component = 'reporting'")
         .execute(&db.pool)
         .await

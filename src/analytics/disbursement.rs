@@ -75,17 +75,21 @@ impl Group {
 
 /// The facts, narrowed to `ids` when a filter chose them.
 fn facts(frames: &YearFrames, ids: Option<&HashSet<i64>>) -> PolarsResult<DataFrame> {
+    of_approvals(&frames.facts, ids)
+}
+
+/// The rows of `df` whose approval is in `ids` (all when none).
+fn of_approvals(df: &DataFrame, ids: Option<&HashSet<i64>>) -> PolarsResult<DataFrame> {
     let Some(ids) = ids else {
-        return Ok(frames.facts.clone());
+        return Ok(df.clone());
     };
-    let mask: BooleanChunked = frames
-        .facts
+    let mask: BooleanChunked = df
         .column("approval_id")?
         .i64()?
         .iter()
         .map(|id| id.is_some_and(|id| ids.contains(&id)))
         .collect();
-    frames.facts.filter(&mask)
+    df.filter(&mask)
 }
 
 /// One row per approval and funding source with a non-zero amount (or on
@@ -154,22 +158,6 @@ fn money_column(df: &DataFrame, name: &str) -> PolarsResult<Vec<i64>> {
         .iter()
         .map(|v| v.unwrap_or(0))
         .collect())
-}
-
-/// The monthly figures of the approvals `only` (all when none), in the
-/// frame's order.
-fn figures_of(frames: &YearFrames, only: Option<&HashSet<i64>>) -> PolarsResult<DataFrame> {
-    let Some(only) = only else {
-        return Ok(frames.snapshots.clone());
-    };
-    let mask: BooleanChunked = frames
-        .snapshots
-        .column("approval_id")?
-        .i64()?
-        .iter()
-        .map(|id| id.is_some_and(|id| only.contains(&id)))
-        .collect();
-    frames.snapshots.filter(&mask)
 }
 
 /// Calls `f(approval, month, contract, disbursed)` for every monthly figure
@@ -285,7 +273,7 @@ pub fn grouped(
     if dims.contains(&Dimension::Month) {
         // A month at a time: twelve copies of the facts' money at once were
         // a few hundred MB nationally.
-        let figures = figures_of(frames, ids)?;
+        let figures = of_approvals(&frames.snapshots, ids)?;
         for m in 0..12 {
             groups.extend(sum(as_of_month(&base, &figures, m)?)?);
         }
